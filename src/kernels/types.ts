@@ -1,0 +1,120 @@
+// The kernel interface the forward pass is written against.
+//
+// Every pointer is a byte offset into the one shared WebAssembly.Memory that holds weights,
+// KV cache and scratch. Two backends implement it:
+//   - ScalarKernels (src/kernels/scalar/): plain TypeScript, the test oracle, never benchmarked;
+//   - WasmKernels   (src/kernels/wasm/):   AssemblyScript → WASM SIMD, threaded through the pool.
+// Each backend owns its packed weight layout (the WASM one repacks into row panels);
+// callers only hold PackedWeight handles.
+//
+// Shape legend: T = tokens in the batch, K = input features (cols), N = output features (rows),
+// H = query heads, Hkv = KV heads, D = head dim, C = context length (KV rows).
+
+/** In-memory weight formats. f16: values rounded to f16, matmul rounds activations to f16 too (as ggml does). */
+export type WeightFormat = 'f32' | 'f16' | 'q8' | 'q4';
+
+/** Source layouts a backend can pack from (raw GGUF block data already in WASM memory). */
+export type PackSource = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+
+/** KV cache element type. */
+export type KVType = 'f32' | 'f16';
+
+export interface PackedWeight {
+  readonly format: WeightFormat;
+  /** N: output features. */
+  readonly rows: number;
+  /** K: input features (row length). */
+  readonly cols: number;
+  readonly ptr: number;
+  readonly bytes: number;
+}
+
+export interface AttentionParams {
+  /** q: [T, H, D] f32 */
+  qPtr: number;
+  /** K cache of one layer: [C, Hkv, D] in kvType */
+  kCachePtr: number;
+  /** V cache of one layer: [C, Hkv, D] in kvType */
+  vCachePtr: number;
+  /** out: [T, H, D] f32 */
+  outPtr: number;
+  nTokens: number;
+  /** Position of the first token of the batch: token t attends to cache rows [lo, pos0 + t]. */
+  pos0: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  kvType: KVType;
+  /** Multiplier on q·k, usually 1/sqrt(D). */
+  scale: number;
+  /** Attention logit soft-capping (gemma2): s = cap * tanh(s / cap); 0 = off. */
+  softcap: number;
+  /** Sliding window: token at position p sees positions > p - window; 0 = unlimited. */
+  window: number;
+}
+
+export interface RopeParams {
+  /** x: [T, nHeads, D] f32, rotated in place. */
+  xPtr: number;
+  /** positions: [T] i32 */
+  posPtr: number;
+  nTokens: number;
+  nHeads: number;
+  headDim: number;
+  /** Rotated dims per head (rope.dimension_count), ≤ D; the rest pass through. */
+  nRot: number;
+  freqBase: number;
+  /** Positions are multiplied by this (linear rope scaling: 1 / factor). */
+  freqScale: number;
+  /** NeoX style rotates pairs (i, i + nRot/2); normal style rotates (2i, 2i+1). */
+  neox: boolean;
+  /** Optional per-pair frequency divisors [nRot/2] f32 (Llama-3 rope_freqs); 0 = none. */
+  freqFactorsPtr: number;
+}
+
+export interface Kernels {
+  /** 'scalar', 'wasm-simd' or 'wasm-relaxed'. */
+  readonly name: string;
+  readonly memory: WebAssembly.Memory;
+
+  /** Bytes a packed [rows, cols] weight takes in `format` (callers allocate `dstPtr`, 64-byte aligned). */
+  packedSize(format: WeightFormat, rows: number, cols: number): number;
+  /**
+   * Pack a [rows, cols] matrix stored at srcPtr in `source` layout into `format` at dstPtr.
+   * q8 from f32 quantizes like llama.cpp's Q8_0 (per 32: d = amax/127 rounded to f16, q = round(x/d));
+   * q4 from f32 like Q4_0; q8_0 → q8 and q4_0 → q4 keep the blocks bit-exact (no requantization).
+   * cols must be a multiple of 32 for q8/q4. Throws on an unsupported (source, format) pair.
+   */
+  pack(format: WeightFormat, source: PackSource, srcPtr: number, rows: number, cols: number, dstPtr: number): PackedWeight;
+
+  /**
+   * y[T, N] = x[T, K] · Wᵀ, x and y f32. q8/q4 quantize x per 32 to Q8_0 first (as ggml does);
+   * f16 rounds x to f16. T = 1 is GEMV (generation), T > 1 the blocked GEMM (prefill).
+   */
+  matmul(w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void;
+  /** out[T, K] = rows ids[t] of w, dequantized to f32. ids: [T] i32. */
+  embed(w: PackedWeight, idsPtr: number, nTokens: number, outPtr: number): void;
+
+  /** out[T, dim] = x / sqrt(mean(x²) + eps) * weight (weightPtr = 0: no weight). out may equal x. */
+  rmsnorm(xPtr: number, weightPtr: number, outPtr: number, nTokens: number, dim: number, eps: number): void;
+  rope(p: RopeParams): void;
+  /** Write src [T, rowDim] f32 into cache rows [row0, row0 + T) of a [C, rowDim] cache in kvType. */
+  kvStore(srcPtr: number, nTokens: number, rowDim: number, cachePtr: number, kvType: KVType, row0: number): void;
+  /** Causal attention of a batch against the cache (which already holds the batch's own K/V). */
+  attention(p: AttentionParams): void;
+  /** out[n] = silu(gate) * up */
+  swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;
+  /** out[n] = gelu_tanh(gate) * up */
+  geglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;
+  /** out[n] = a + b (out may alias a) */
+  add(aPtr: number, bPtr: number, outPtr: number, n: number): void;
+  /** x[T, dim] += bias[dim] */
+  addBias(xPtr: number, biasPtr: number, nTokens: number, dim: number): void;
+  /** x[n] *= s */
+  scale(xPtr: number, n: number, s: number): void;
+  /** x[n] = cap * tanh(x / cap) */
+  softcap(xPtr: number, n: number, cap: number): void;
+
+  /** Release threads (the memory itself belongs to the caller). */
+  dispose(): Promise<void>;
+}
