@@ -1,2 +1,4 @@
 // AssemblyScript kernel entry: re-exports every kernel module.
-export function kernels_version(): i32 { return 1; }
+// Convention: a kernel that the thread pool splits takes its row range [r0, r1) as its last two arguments.
+export * from './matmul';
+export * from './ops';
