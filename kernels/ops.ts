@@ -1,2 +1,5 @@
-// Non-matmul kernels: rmsnorm, rope, kv store, attention, activations. See src/kernels/types.ts.
-export function ops_placeholder(): void {}
+// Non-matmul kernels: rmsnorm, rope, attention, activations, elementwise ops, f16 KV stores.
+// Semantics follow src/kernels/types.ts; the TS glue is src/kernels/wasm/ops.ts.
+export * from './ops_norm_rope';
+export * from './ops_attention';
+export * from './ops_elementwise';

@@ -16,7 +16,11 @@ export function f16ToF32(h: number): number {
 /** f32 value → f16 bits, round to nearest even, overflow to ±inf. */
 export function f32ToF16(value: number): number {
   f32buf[0] = value;
-  const x = u32buf[0];
+  return f32BitsToF16(u32buf[0]);
+}
+
+/** f32 bit pattern (as from a Uint32Array view) → f16 bits; the bulk path of toF16Bytes. */
+export function f32BitsToF16(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -57,4 +61,15 @@ export function f32ToBf16(value: number): number {
   const u = u32buf[0];
   if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 64) & 0xffff; // quiet nan
   return ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16) & 0xffff;
+}
+
+let halfTable: Float32Array | undefined;
+
+/** A 64K-entry table f16 bits → f32, built once; the fast path for bulk dequantization. */
+export function f16Table(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = f16ToF32(h);
+  }
+  return halfTable;
 }

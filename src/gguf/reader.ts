@@ -48,7 +48,7 @@ class FileCursor {
   count(what: string, limit: number): number {
     const v = this.u64big(what);
     if (v > BigInt(limit)) {
-      throw new GGUFError(`${this.path}: corrupt GGUF: ${what} is ${v} at offset ${this.pos - 8}, more than the ${limit} the file can hold`);
+      throw new GGUFError(`${this.path}: truncated or corrupt GGUF: ${what} is ${v} at offset ${this.pos - 8}, more than the ${limit} the file can hold`);
     }
     return Number(v);
   }
@@ -168,7 +168,10 @@ function readString(c: FileCursor, what: string): string {
   return c.bytes(len, what).toString('utf8');
 }
 
-function readValue(c: FileCursor, type: GGUFValueType, key: string): GGUFValue {
+/** Arrays nest at most this deep; a corrupt file could otherwise recurse until the stack overflows. */
+const MAX_ARRAY_DEPTH = 8;
+
+function readValue(c: FileCursor, type: GGUFValueType, key: string, depth = 0): GGUFValue {
   switch (type) {
     case GGUFValueType.UINT8: return c.u8();
     case GGUFValueType.INT8: return c.i8();
@@ -183,8 +186,9 @@ function readValue(c: FileCursor, type: GGUFValueType, key: string): GGUFValue {
     case GGUFValueType.INT64: return narrow(c.i64big());
     case GGUFValueType.FLOAT64: return c.f64();
     case GGUFValueType.ARRAY: {
+      if (depth >= MAX_ARRAY_DEPTH) throw new GGUFError(`${c['path']}: corrupt GGUF: metadata ${key} nests arrays more than ${MAX_ARRAY_DEPTH} deep`);
       const elemType = c.u32(`element type in ${key}`) as GGUFValueType;
-      return readArray(c, elemType, key);
+      return readArray(c, elemType, key, depth + 1);
     }
     default:
       throw new GGUFError(`${c['path']}: corrupt GGUF: metadata ${key} has unknown value type ${type as number} at offset ${c.pos - 4}`);
@@ -207,9 +211,17 @@ const TYPED: Partial<Record<GGUFValueType, { size: number; make: (b: ArrayBuffer
   [GGUFValueType.FLOAT64]: { size: 8, make: (b) => new Float64Array(b) },
 };
 
-function readArray(c: FileCursor, elemType: GGUFValueType, key: string): GGUFValue {
-  const n = c.count(`length of array ${key}`, c.fileSize);
+/** Fewest bytes one element of each non-numeric array type takes (a string is at least its u64 length). */
+const MIN_ELEMENT_BYTES: Partial<Record<GGUFValueType, number>> = {
+  [GGUFValueType.BOOL]: 1, [GGUFValueType.STRING]: 8, [GGUFValueType.UINT64]: 8, [GGUFValueType.INT64]: 8,
+  [GGUFValueType.ARRAY]: 12,
+};
+
+function readArray(c: FileCursor, elemType: GGUFValueType, key: string, depth = 0): GGUFValue {
   const typed = TYPED[elemType];
+  // Bound the count by what the rest of the file can hold, so a corrupt length never allocates.
+  const minBytes = typed?.size ?? MIN_ELEMENT_BYTES[elemType] ?? 1;
+  const n = c.count(`length of array ${key}`, Math.floor((c.fileSize - c.pos - 8) / minBytes));
   if (typed) {
     const bytes = c.bytes(n * typed.size, `array ${key}`);
     const copy = new ArrayBuffer(n * typed.size);
@@ -217,7 +229,7 @@ function readArray(c: FileCursor, elemType: GGUFValueType, key: string): GGUFVal
     return typed.make(copy);
   }
   const out: GGUFValue[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = readValue(c, elemType, key);
+  for (let i = 0; i < n; i++) out[i] = readValue(c, elemType, key, depth);
   return out;
 }
 

@@ -100,7 +100,14 @@ export interface Kernels {
   rope(p: RopeParams): void;
   /** Write src [T, rowDim] f32 into cache rows [row0, row0 + T) of a [C, rowDim] cache in kvType. */
   kvStore(srcPtr: number, nTokens: number, rowDim: number, cachePtr: number, kvType: KVType, row0: number): void;
-  /** Causal attention of a batch against the cache (which already holds the batch's own K/V). */
+  /**
+   * Causal attention of a batch against the cache (which already holds the batch's own K/V).
+   * NUMERICS (parity with llama.cpp, whose CPU path is flash attention): with an f16 cache, q is
+   * rounded to f16, keys are visited in order lo..pos with an online softmax (running max M and
+   * sum S in f32), and the V accumulator is rounded to f16 after every rescale and every
+   * multiply-add — see ScalarKernels.attendF16. Without this, logits drift ~1e-3 from llama.cpp's
+   * on stories260K; with it they agree to ~5e-5. With an f32 cache: plain f32 softmax attention.
+   */
   attention(p: AttentionParams): void;
   /** out[n] = silu(gate) * up */
   swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;

@@ -1,0 +1,384 @@
+// q8 / q4 matmul: y[T, N] = act[T, K] · Wᵀ over packed 4-row panels (layout: matmul_common.ts),
+// activations pre-quantized by quantize_act_q8 (matmul_act.ts).
+//
+// Per 32-block the integer dot product is exact; it is scaled by d_w · d_x and accumulated in f32.
+// Two integer paths give identical sums:
+//   - relaxed build: i16x8.relaxed_dot_i8x16_i7x16_s (pairs of i8 × i7 products into i16), widened
+//     pairwise to i32. Its second operand must be 0..127: q8 uses |x| and w·sign(x); q4 uses the
+//     0..15 nibbles directly (a whole block fits the i16 lanes) and adds -8·Σx once per block.
+//     Not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20's baseline compiler (Liftoff) computes it
+//     wrongly (drops the accumulator), so results would change when V8 tiers up.
+//   - plain build (and q8 weights holding -128, whose sign flip would overflow): i8 → i16 widening,
+//     i32x4.dot_i16x8_s.
+// Rows are split across threads by panel: [r0, r1) are rows, r0 a multiple of 4.
+// Tokens are walked in blocks of `tokenBlock` (activations of one block stay in cache while every
+// panel of the thread's range streams past), 4 tokens at a time through the register kernel.
+import { madd, storeRows, PANEL, Q4_PANEL_BLOCK, Q8_PANEL_BLOCK } from './matmul_common';
+import { ACT_BLOCK } from './matmul_act';
+
+// Activation block field offsets (see matmul_act.ts).
+const A_I16: usize = 0;
+const A_I8: usize = 64;
+const A_ABS: usize = 96;
+const A_NEG: usize = 128;
+const A_D: usize = 160;
+const A_SUM8: usize = 164;
+
+const KIND_Q8_RELAXED: i32 = 0;
+const KIND_Q8_I16: i32 = 1;
+const KIND_Q4: i32 = 2;
+
+/** q8 weights; uses the relaxed dot product when the build has it. */
+export function matmul_q8(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    gemm(KIND_Q8_RELAXED, w, act, y, K, N, T, tokenBlock, r0, r1);
+  } else {
+    gemm(KIND_Q8_I16, w, act, y, K, N, T, tokenBlock, r0, r1);
+  }
+}
+
+/** q8 weights through the i16 path in every build (for weights containing -128). */
+export function matmul_q8_i16(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
+  gemm(KIND_Q8_I16, w, act, y, K, N, T, tokenBlock, r0, r1);
+}
+
+export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
+  gemm(KIND_Q4, w, act, y, K, N, T, tokenBlock, r0, r1);
+}
+
+// @ts-ignore: decorator
+@inline function gemm(kind: i32, w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
+  const nb = K >> 5;
+  const panelBytes = <usize>nb * <usize>(kind == KIND_Q4 ? Q4_PANEL_BLOCK : Q8_PANEL_BLOCK);
+  const actStride = <usize>nb * ACT_BLOCK;
+  const yStride = <usize>N << 2;
+  const p0 = r0 / PANEL;
+  const p1 = (r1 + PANEL - 1) / PANEL;
+  if (tokenBlock < 4) tokenBlock = 4;
+  for (let tb = 0; tb < T; tb += tokenBlock) {
+    const te = min(T, tb + tokenBlock);
+    for (let p = p0; p < p1; p++) {
+      const wp = w + <usize>p * panelBytes;
+      const rows = min(PANEL, N - p * PANEL);
+      const yp = y + (<usize>(p * PANEL) << 2);
+      let t = tb;
+      for (; t + 4 <= te; t += 4) {
+        const a = act + <usize>t * actStride;
+        const yt = yp + <usize>t * yStride;
+        if (kind == KIND_Q4) panelQ4x4(wp, a, actStride, nb, yt, yStride, rows);
+        else if (kind == KIND_Q8_RELAXED) panelQ8x4Relaxed(wp, a, actStride, nb, yt, yStride, rows);
+        else panelQ8x4I16(wp, a, actStride, nb, yt, yStride, rows);
+      }
+      for (; t < te; t++) {
+        const a = act + <usize>t * actStride;
+        const yt = yp + <usize>t * yStride;
+        if (kind == KIND_Q4) panelQ4x1(wp, a, nb, yt, rows);
+        else if (kind == KIND_Q8_RELAXED) panelQ8x1Relaxed(wp, a, nb, yt, rows);
+        else panelQ8x1I16(wp, a, nb, yt, rows);
+      }
+    }
+  }
+}
+
+// ---- block scaling ----
+
+/** f += float(isum) · scales_w · d_x, lanes = the panel's 4 rows. */
+// @ts-ignore: decorator
+@inline function scaleAdd(isum: v128, wScales: v128, a: usize, f: v128): v128 {
+  return madd(f32x4.convert_i32x4_s(isum), f32x4.mul(wScales, v128.load32_splat(a, A_D)), f);
+}
+
+/** i16 path: lanes (r0,r0,r1,r1) + (r2,r2,r3,r3) pairs → (r0,r1,r2,r3). */
+// @ts-ignore: decorator
+@inline function pairSum(lo: v128, hi: v128): v128 {
+  return i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+}
+
+// ---- q8, relaxed dot product ----
+
+/** relaxed dot of w·sign(x) (i8) with |x| (0..127): lane r += Σ_4 w[r]·x for group j. */
+// @ts-ignore: decorator
+@inline function q8RelaxedStep(wv: v128, a: usize, j: usize, acc: v128): v128 {
+  const neg = v128.load32_splat(a + A_NEG + 4 * j);
+  const signed = i8x16.sub(v128.xor(wv, neg), neg);
+  const pairs = i16x8.relaxed_dot_i8x16_i7x16_s(signed, v128.load32_splat(a + A_ABS + 4 * j)); // |pair| ≤ 2·127·127
+  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(pairs));
+}
+
+// @ts-ignore: decorator
+@inline function panelQ8x1Relaxed(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    let f = f32x4.splat(0);
+    for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
+      // two chains so consecutive dot products do not wait on each other
+      let e = i32x4.splat(0);
+      let o = i32x4.splat(0);
+      e = q8RelaxedStep(v128.load(wp, 0), a, 0, e);
+      o = q8RelaxedStep(v128.load(wp, 16), a, 1, o);
+      e = q8RelaxedStep(v128.load(wp, 32), a, 2, e);
+      o = q8RelaxedStep(v128.load(wp, 48), a, 3, o);
+      e = q8RelaxedStep(v128.load(wp, 64), a, 4, e);
+      o = q8RelaxedStep(v128.load(wp, 80), a, 5, o);
+      e = q8RelaxedStep(v128.load(wp, 96), a, 6, e);
+      o = q8RelaxedStep(v128.load(wp, 112), a, 7, o);
+      f = scaleAdd(i32x4.add(e, o), v128.load(wp, 128), a, f);
+    }
+    storeRows(y, f, rows);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function panelQ8x4Relaxed(wp: usize, a: usize, as: usize, nb: i32, y: usize, ys: usize, rows: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    let f0 = f32x4.splat(0);
+    let f1 = f32x4.splat(0);
+    let f2 = f32x4.splat(0);
+    let f3 = f32x4.splat(0);
+    for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
+      const a1 = a + as;
+      const a2 = a1 + as;
+      const a3 = a2 + as;
+      let i0 = i32x4.splat(0);
+      let i1 = i32x4.splat(0);
+      let i2 = i32x4.splat(0);
+      let i3 = i32x4.splat(0);
+      for (let j: usize = 0; j < 8; j++) {
+        const wv = v128.load(wp + 16 * j);
+        i0 = q8RelaxedStep(wv, a, j, i0);
+        i1 = q8RelaxedStep(wv, a1, j, i1);
+        i2 = q8RelaxedStep(wv, a2, j, i2);
+        i3 = q8RelaxedStep(wv, a3, j, i3);
+      }
+      const sw = v128.load(wp, 128);
+      f0 = scaleAdd(i0, sw, a, f0);
+      f1 = scaleAdd(i1, sw, a1, f1);
+      f2 = scaleAdd(i2, sw, a2, f2);
+      f3 = scaleAdd(i3, sw, a3, f3);
+    }
+    storeRows(y, f0, rows);
+    storeRows(y + ys, f1, rows);
+    storeRows(y + 2 * ys, f2, rows);
+    storeRows(y + 3 * ys, f3, rows);
+  }
+}
+
+// ---- q8, i16 widening multiply-add ----
+
+// Widened rows 0,1 (wl) and 2,3 (wh) times 4 broadcast i16 activations: 2 lanes per row, summed by pairSum.
+
+// @ts-ignore: decorator
+@inline function q8I16Lo(wp: usize, a: usize, j: usize, acc: v128): v128 {
+  const w = i16x8.extend_low_i8x16_s(v128.load(wp + 16 * j));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(w, v128.load64_splat(a + A_I16 + 8 * j)));
+}
+
+// @ts-ignore: decorator
+@inline function q8I16Hi(wp: usize, a: usize, j: usize, acc: v128): v128 {
+  const w = i16x8.extend_high_i8x16_s(v128.load(wp + 16 * j));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(w, v128.load64_splat(a + A_I16 + 8 * j)));
+}
+// @ts-ignore: decorator
+@inline function panelQ8x1I16(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
+  let f = f32x4.splat(0);
+  for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
+    // unrolled: the loop counter would cost a third of the work per group
+    let lo = i32x4.splat(0);
+    let hi = i32x4.splat(0);
+    lo = q8I16Lo(wp, a, 0, lo); hi = q8I16Hi(wp, a, 0, hi);
+    lo = q8I16Lo(wp, a, 1, lo); hi = q8I16Hi(wp, a, 1, hi);
+    lo = q8I16Lo(wp, a, 2, lo); hi = q8I16Hi(wp, a, 2, hi);
+    lo = q8I16Lo(wp, a, 3, lo); hi = q8I16Hi(wp, a, 3, hi);
+    lo = q8I16Lo(wp, a, 4, lo); hi = q8I16Hi(wp, a, 4, hi);
+    lo = q8I16Lo(wp, a, 5, lo); hi = q8I16Hi(wp, a, 5, hi);
+    lo = q8I16Lo(wp, a, 6, lo); hi = q8I16Hi(wp, a, 6, hi);
+    lo = q8I16Lo(wp, a, 7, lo); hi = q8I16Hi(wp, a, 7, hi);
+    f = scaleAdd(pairSum(lo, hi), v128.load(wp, 128), a, f);
+  }
+  storeRows(y, f, rows);
+}
+
+// @ts-ignore: decorator
+@inline function panelQ8x4I16(wp: usize, a: usize, as: usize, nb: i32, y: usize, ys: usize, rows: i32): void {
+  let f0 = f32x4.splat(0);
+  let f1 = f32x4.splat(0);
+  let f2 = f32x4.splat(0);
+  let f3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
+    const a1 = a + as;
+    const a2 = a1 + as;
+    const a3 = a2 + as;
+    let l0 = i32x4.splat(0), h0 = i32x4.splat(0);
+    let l1 = i32x4.splat(0), h1 = i32x4.splat(0);
+    let l2 = i32x4.splat(0), h2 = i32x4.splat(0);
+    let l3 = i32x4.splat(0), h3 = i32x4.splat(0);
+    for (let j: usize = 0; j < 8; j++) {
+      const wv = v128.load(wp + 16 * j);
+      const wl = i16x8.extend_low_i8x16_s(wv);
+      const wh = i16x8.extend_high_i8x16_s(wv);
+      let xs = v128.load64_splat(a + A_I16 + 8 * j);
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(wl, xs));
+      h0 = i32x4.add(h0, i32x4.dot_i16x8_s(wh, xs));
+      xs = v128.load64_splat(a1 + A_I16 + 8 * j);
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(wl, xs));
+      h1 = i32x4.add(h1, i32x4.dot_i16x8_s(wh, xs));
+      xs = v128.load64_splat(a2 + A_I16 + 8 * j);
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(wl, xs));
+      h2 = i32x4.add(h2, i32x4.dot_i16x8_s(wh, xs));
+      xs = v128.load64_splat(a3 + A_I16 + 8 * j);
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(wl, xs));
+      h3 = i32x4.add(h3, i32x4.dot_i16x8_s(wh, xs));
+    }
+    const sw = v128.load(wp, 128);
+    f0 = scaleAdd(pairSum(l0, h0), sw, a, f0);
+    f1 = scaleAdd(pairSum(l1, h1), sw, a1, f1);
+    f2 = scaleAdd(pairSum(l2, h2), sw, a2, f2);
+    f3 = scaleAdd(pairSum(l3, h3), sw, a3, f3);
+  }
+  storeRows(y, f0, rows);
+  storeRows(y + ys, f1, rows);
+  storeRows(y + 2 * ys, f2, rows);
+  storeRows(y + 3 * ys, f3, rows);
+}
+
+// ---- q4 ----
+// Nibbles: low = element 4j+i, high = element 16+4j+i of row r, in byte 4r+i of group j.
+
+// @ts-ignore: decorator
+@inline function lowNibbles(v: v128): v128 {
+  return v128.and(v, i8x16.splat(0x0f));
+}
+
+// @ts-ignore: decorator
+@inline function highNibbles(v: v128): v128 {
+  return i8x16.shr_u(v, 4);
+}
+
+/**
+ * relaxed: acc16 += x[4j..] · low + x[16+4j..] · high in i16 lanes (nibbles as the 0..15 operand).
+ * A whole block (16 products of |x| ≤ 127 and ≤ 15 per lane, ≤ 30480) fits i16.
+ */
+// @ts-ignore: decorator
+@inline function q4RelaxedStep(lo: v128, hi: v128, a: usize, j: usize, acc16: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    acc16 = i16x8.add(acc16, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(a + A_I8 + 4 * j), lo));
+    return i16x8.add(acc16, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(a + A_I8 + 16 + 4 * j), hi));
+  } else {
+    return acc16;
+  }
+}
+
+/** i16 pair sums of a q4 block → i32 per row, plus the -8·Σx nibble offset. */
+// @ts-ignore: decorator
+@inline function q4Finish(acc16: v128, a: usize): v128 {
+  return i32x4.add(i32x4.extadd_pairwise_i16x8_s(acc16), v128.load32_splat(a + A_SUM8));
+}
+
+/** i16: lo/hi are nibble - 8 as i8; accL gets rows 0,1, accH rows 2,3. */
+// @ts-ignore: decorator
+@inline function q4I16Dot(wLo: v128, wHi: v128, a: usize, j: usize): v128 {
+  const xLo = v128.load64_splat(a + A_I16 + 8 * j);
+  const xHi = v128.load64_splat(a + A_I16 + 32 + 8 * j);
+  return i32x4.add(i32x4.dot_i16x8_s(wLo, xLo), i32x4.dot_i16x8_s(wHi, xHi));
+}
+
+// @ts-ignore: decorator
+@inline function panelQ4x1(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
+  let f = f32x4.splat(0);
+  for (let b = 0; b < nb; b++, wp += Q4_PANEL_BLOCK, a += ACT_BLOCK) {
+    let isum: v128;
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      let e = i16x8.splat(0);
+      let o = i16x8.splat(0);
+      let v = v128.load(wp, 0);
+      e = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 0, e);
+      v = v128.load(wp, 16);
+      o = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 1, o);
+      v = v128.load(wp, 32);
+      e = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 2, e);
+      v = v128.load(wp, 48);
+      o = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 3, o);
+      isum = q4Finish(i16x8.add(e, o), a);
+    } else {
+      let l = i32x4.splat(0);
+      let h = i32x4.splat(0);
+      for (let j: usize = 0; j < 4; j++) {
+        const v = v128.load(wp + 16 * j);
+        const lo = i8x16.sub(lowNibbles(v), i8x16.splat(8));
+        const hi = i8x16.sub(highNibbles(v), i8x16.splat(8));
+        l = i32x4.add(l, q4I16Dot(i16x8.extend_low_i8x16_s(lo), i16x8.extend_low_i8x16_s(hi), a, j));
+        h = i32x4.add(h, q4I16Dot(i16x8.extend_high_i8x16_s(lo), i16x8.extend_high_i8x16_s(hi), a, j));
+      }
+      isum = pairSum(l, h);
+    }
+    f = scaleAdd(isum, v128.load(wp, 64), a, f);
+  }
+  storeRows(y, f, rows);
+}
+
+// @ts-ignore: decorator
+@inline function panelQ4x4(wp: usize, a: usize, as: usize, nb: i32, y: usize, ys: usize, rows: i32): void {
+  let f0 = f32x4.splat(0);
+  let f1 = f32x4.splat(0);
+  let f2 = f32x4.splat(0);
+  let f3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++, wp += Q4_PANEL_BLOCK, a += ACT_BLOCK) {
+    const a1 = a + as;
+    const a2 = a1 + as;
+    const a3 = a2 + as;
+    let s0: v128, s1: v128, s2: v128, s3: v128;
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      s0 = i16x8.splat(0);
+      s1 = i16x8.splat(0);
+      s2 = i16x8.splat(0);
+      s3 = i16x8.splat(0);
+      for (let j: usize = 0; j < 4; j++) {
+        const v = v128.load(wp + 16 * j);
+        const lo = lowNibbles(v);
+        const hi = highNibbles(v);
+        s0 = q4RelaxedStep(lo, hi, a, j, s0);
+        s1 = q4RelaxedStep(lo, hi, a1, j, s1);
+        s2 = q4RelaxedStep(lo, hi, a2, j, s2);
+        s3 = q4RelaxedStep(lo, hi, a3, j, s3);
+      }
+      s0 = q4Finish(s0, a);
+      s1 = q4Finish(s1, a1);
+      s2 = q4Finish(s2, a2);
+      s3 = q4Finish(s3, a3);
+    } else {
+      let l0 = i32x4.splat(0), h0 = i32x4.splat(0);
+      let l1 = i32x4.splat(0), h1 = i32x4.splat(0);
+      let l2 = i32x4.splat(0), h2 = i32x4.splat(0);
+      let l3 = i32x4.splat(0), h3 = i32x4.splat(0);
+      for (let j: usize = 0; j < 4; j++) {
+        const v = v128.load(wp + 16 * j);
+        const lo = i8x16.sub(lowNibbles(v), i8x16.splat(8));
+        const hi = i8x16.sub(highNibbles(v), i8x16.splat(8));
+        const loL = i16x8.extend_low_i8x16_s(lo);
+        const hiL = i16x8.extend_low_i8x16_s(hi);
+        const loH = i16x8.extend_high_i8x16_s(lo);
+        const hiH = i16x8.extend_high_i8x16_s(hi);
+        l0 = i32x4.add(l0, q4I16Dot(loL, hiL, a, j));
+        h0 = i32x4.add(h0, q4I16Dot(loH, hiH, a, j));
+        l1 = i32x4.add(l1, q4I16Dot(loL, hiL, a1, j));
+        h1 = i32x4.add(h1, q4I16Dot(loH, hiH, a1, j));
+        l2 = i32x4.add(l2, q4I16Dot(loL, hiL, a2, j));
+        h2 = i32x4.add(h2, q4I16Dot(loH, hiH, a2, j));
+        l3 = i32x4.add(l3, q4I16Dot(loL, hiL, a3, j));
+        h3 = i32x4.add(h3, q4I16Dot(loH, hiH, a3, j));
+      }
+      s0 = pairSum(l0, h0);
+      s1 = pairSum(l1, h1);
+      s2 = pairSum(l2, h2);
+      s3 = pairSum(l3, h3);
+    }
+    const sw = v128.load(wp, 64);
+    f0 = scaleAdd(s0, sw, a, f0);
+    f1 = scaleAdd(s1, sw, a1, f1);
+    f2 = scaleAdd(s2, sw, a2, f2);
+    f3 = scaleAdd(s3, sw, a3, f3);
+  }
+  storeRows(y, f0, rows);
+  storeRows(y + ys, f1, rows);
+  storeRows(y + 2 * ys, f2, rows);
+  storeRows(y + 3 * ys, f3, rows);
+}

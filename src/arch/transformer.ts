@@ -1,0 +1,91 @@
+// The forward pass of the standard decoder-only transformer, top to bottom, for a batch of
+// T tokens at positions [pos0, pos0 + T). Families differ only through ModelConfig flags and
+// optional weights (biases, QK norms, post norms, soft-caps, sliding windows).
+//
+// Legend: T tokens, dim model width, H / Hkv query / KV heads, D head dim, F FFN width, V vocab.
+import type { Kernels } from '../kernels/types.js';
+import type { MemoryViews } from '../runtime/memory.js';
+import type { KVCache } from '../session/kv-cache.js';
+import type { Scratch } from '../model/scratch.js';
+import type { ModelWeights } from '../model/weights.js';
+import type { ModelConfig } from './config.js';
+
+export interface ForwardContext {
+  cfg: ModelConfig;
+  weights: ModelWeights;
+  kernels: Kernels;
+  scratch: Scratch;
+  views: MemoryViews;
+}
+
+export type LogitsWanted = 'last' | 'all' | 'none';
+
+/**
+ * Runs T ≤ scratch.maxBatch tokens through the model, writing their K/V into the cache rows
+ * [pos0, pos0 + T). Returns the logits pointer: [1, V] for 'last', [T, V] for 'all'.
+ */
+export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>, pos0: number, wanted: LogitsWanted): number {
+  const { cfg, weights: w, kernels: K, scratch: s, views } = ctx;
+  const T = ids.length;
+  const { dim, nHeads: H, nKvHeads: Hkv, headDim: D, headDimV: Dv, ffnDim: F } = cfg;
+  const i32 = views.i32;
+  for (let t = 0; t < T; t++) {
+    i32[(s.ids >> 2) + t] = ids[t];
+    i32[(s.pos >> 2) + t] = pos0 + t;
+  }
+
+  K.embed(w.tokEmbd, s.ids, T, s.x);                                   // x: [T, dim]
+  if (cfg.embedScale !== 1) K.scale(s.x, T * dim, cfg.embedScale);
+
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const lw = w.layers[l];
+    const swa = cfg.isSwaLayer(l);
+    // --- attention ---
+    K.rmsnorm(s.x, lw.attnNorm, s.xb, T, dim, cfg.normEps);           // xb: [T, dim]
+    K.matmul(lw.wq, s.xb, s.q, T);                                     // q: [T, H*D]
+    K.matmul(lw.wk, s.xb, s.k, T);                                     // k: [T, Hkv*D]
+    K.matmul(lw.wv, s.xb, s.v, T);                                     // v: [T, Hkv*Dv]
+    if (lw.bq) K.addBias(s.q, lw.bq, T, H * D);
+    if (lw.bk) K.addBias(s.k, lw.bk, T, Hkv * D);
+    if (lw.bv) K.addBias(s.v, lw.bv, T, Hkv * Dv);
+    if (lw.qNorm) K.rmsnorm(s.q, lw.qNorm, s.q, T * H, D, cfg.normEps);   // per head: [T*H, D]
+    if (lw.kNorm) K.rmsnorm(s.k, lw.kNorm, s.k, T * Hkv, D, cfg.normEps);
+    const rope = {
+      posPtr: s.pos, nTokens: T, headDim: D, nRot: cfg.ropeDim,
+      freqBase: swa ? cfg.ropeBaseSwa : cfg.ropeBase, freqScale: cfg.ropeFreqScale,
+      neox: cfg.ropeStyle === 'neox', freqFactorsPtr: w.ropeFreqs ?? 0,
+    };
+    K.rope({ ...rope, xPtr: s.q, nHeads: H });
+    K.rope({ ...rope, xPtr: s.k, nHeads: Hkv });
+    K.kvStore(s.k, T, Hkv * D, kv.k[l], kv.kvType, pos0);
+    K.kvStore(s.v, T, Hkv * Dv, kv.v[l], kv.kvType, pos0);
+    K.attention({
+      qPtr: s.q, kCachePtr: kv.k[l], vCachePtr: kv.v[l], outPtr: s.attn,   // attn: [T, H*Dv]
+      nTokens: T, pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType: kv.kvType,
+      scale: cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
+    });
+    K.matmul(lw.wo, s.attn, s.xb, T);                                  // xb: [T, dim]
+    if (lw.bo) K.addBias(s.xb, lw.bo, T, dim);
+    if (lw.postAttnNorm) K.rmsnorm(s.xb, lw.postAttnNorm, s.xb, T, dim, cfg.normEps);
+    K.add(s.x, s.xb, s.x, T * dim);                                    // residual
+
+    // --- feed-forward ---
+    K.rmsnorm(s.x, lw.ffnNorm, s.xb, T, dim, cfg.normEps);
+    K.matmul(lw.wGate, s.xb, s.gate, T);                               // gate: [T, F]
+    K.matmul(lw.wUp, s.xb, s.up, T);                                   // up:   [T, F]
+    if (cfg.ffnActivation === 'gelu') K.geglu(s.gate, s.up, s.gate, T * F);
+    else K.swiglu(s.gate, s.up, s.gate, T * F);
+    K.matmul(lw.wDown, s.gate, s.xb, T);                               // xb: [T, dim]
+    if (lw.postFfnNorm) K.rmsnorm(s.xb, lw.postFfnNorm, s.xb, T, dim, cfg.normEps);
+    K.add(s.x, s.xb, s.x, T * dim);
+  }
+
+  if (wanted === 'none') return s.logits;
+  const first = wanted === 'last' ? T - 1 : 0;
+  const n = T - first;
+  const xFirst = s.x + first * dim * 4;
+  K.rmsnorm(xFirst, w.outputNorm, s.xb, n, dim, cfg.normEps);
+  K.matmul(w.output, s.xb, s.logits, n);                               // logits: [n, V]
+  if (cfg.finalSoftcap > 0) K.softcap(s.logits, n * cfg.nVocab, cfg.finalSoftcap);
+  return s.logits;
+}

@@ -1,0 +1,76 @@
+// WASM matmul glue: y[T, N] = x[T, K] · Wᵀ through the kernels in kernels/matmul_*.ts.
+// T = 1 is the GEMV (generation) path, T > 1 the token-blocked GEMM (prefill); the kernels pick
+// per 4 tokens, so both share one entry. Rows (N) are split over the pool's threads in whole panels;
+// activations are prepared once per call (q8/q4: Q8_0-quantized, f16: rounded to f16) before.
+import type { PackedWeight, PackSource, WeightFormat } from '../types.js';
+import type { WasmContext } from './context.js';
+import { PANEL, QK } from './matmul-layout.js';
+import { embedWasm, hasMinus128, packedSizeWasm, packWasm } from './matmul-pack.js';
+
+export { embedWasm, packedSizeWasm, packWasm };
+export type { PackedWeight, PackSource, WeightFormat };
+
+/** Bytes of one quantized activation block (kernels/matmul_act.ts ACT_BLOCK). */
+export const ACT_BLOCK_BYTES = 176;
+
+export interface MatmulTuning {
+  /**
+   * Tokens whose activations stay cache-resident while a thread's weight panels stream past them
+   * (GEMM only). A multiple of 4: the register kernel takes 4 tokens per weight load.
+   */
+  tokenBlock: number;
+}
+
+const DEFAULT_TUNING: MatmulTuning = { tokenBlock: 32 };
+let tuning: MatmulTuning = { ...DEFAULT_TUNING };
+
+export function getMatmulTuning(): MatmulTuning {
+  return { ...tuning };
+}
+
+export function setMatmulTuning(t: Partial<MatmulTuning>): void {
+  const next = { ...tuning, ...t };
+  if (!Number.isInteger(next.tokenBlock) || next.tokenBlock < 4 || next.tokenBlock % 4 !== 0) {
+    throw new Error(`matmul tuning: tokenBlock must be a positive multiple of 4, got ${next.tokenBlock}`);
+  }
+  tuning = next;
+}
+
+export function resetMatmulTuning(): void {
+  tuning = { ...DEFAULT_TUNING };
+}
+
+export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void {
+  if (!Number.isInteger(nTokens) || nTokens < 0) throw new Error(`matmul: nTokens must be a non-negative integer, got ${nTokens}`);
+  if (xPtr % 4 !== 0 || yPtr % 4 !== 0) throw new Error('matmul: x and y pointers must be 4-byte aligned');
+  if (nTokens === 0) return;
+  const T = nTokens;
+  const K = w.cols;
+  const N = w.rows;
+  const tb = tuning.tokenBlock;
+  switch (w.format) {
+    case 'f32':
+      ctx.pool.run('matmul_f32', [w.ptr, xPtr, yPtr, K, N, T, tb], N, PANEL);
+      return;
+    case 'f16': {
+      const xr = ctx.scratch('act', T * K * 4); // [T, K] x rounded to f16 values
+      prepareActivations(ctx, 'round_f16_rows', xPtr, xr, K, T);
+      ctx.pool.run('matmul_f16', [w.ptr, xr, yPtr, K, N, T, tb], N, PANEL);
+      return;
+    }
+    case 'q8':
+    case 'q4': {
+      const act = ctx.scratch('act', T * (K / QK) * ACT_BLOCK_BYTES); // [T, K/32] quantized blocks
+      prepareActivations(ctx, 'quantize_act_q8', xPtr, act, K, T);
+      const fn = w.format === 'q4' ? 'matmul_q4' : hasMinus128(ctx.views.memory, w.ptr) ? 'matmul_q8_i16' : 'matmul_q8';
+      ctx.pool.run(fn, [w.ptr, act, yPtr, K, N, T, tb], N, PANEL);
+      return;
+    }
+  }
+}
+
+/** One token: serial on the calling thread (a fork-join costs more than the work); more: split over tokens. */
+function prepareActivations(ctx: WasmContext, fn: string, src: number, dst: number, K: number, T: number): void {
+  if (T === 1) ctx.pool.exports[fn](src, dst, K, 0, 1);
+  else ctx.pool.run(fn, [src, dst, K], T, 1);
+}

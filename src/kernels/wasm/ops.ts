@@ -1,0 +1,138 @@
+// TS glue for the non-matmul WASM kernels (kernels/ops_*.ts): argument checks, the split of each
+// op over the pool's threads, and attention scratch. Semantics: src/kernels/types.ts.
+import type { AttentionParams, KVType, RopeParams } from '../types.js';
+import type { WasmContext } from './context.js';
+
+/** Below this much work (≈ f32 elements touched) an op runs on the calling thread: a fork-join costs more. */
+let inlineWork = 16 * 1024;
+/** Elementwise ranges start at multiples of this: whole 4-lane vectors and 8-wide f16 stores per thread. */
+const ELEMENT_GRANULE = 64;
+
+/** exports[fn](...args, 0, nRows) on this thread when the work is small, else split over the pool. */
+function runSplit(ctx: WasmContext, fn: string, args: number[], nRows: number, work: number, granule = 1): void {
+  if (nRows <= 0) return;
+  if (work < inlineWork || ctx.pool.threads === 1) {
+    ctx.pool.exports[fn](...args, 0, nRows);
+    return;
+  }
+  ctx.pool.run(fn, args, nRows, granule);
+}
+
+/** Tuning: work below `inlineWork` runs on the calling thread (tests set 0 to thread even tiny inputs). */
+export function setOpsTuning(t: { inlineWork?: number }): void {
+  if (t.inlineWork !== undefined) inlineWork = t.inlineWork;
+}
+
+function checkCount(op: string, what: string, n: number, min = 0): void {
+  if (!Number.isInteger(n) || n < min) throw new Error(`${op}: ${what} must be an integer ≥ ${min}, got ${n}`);
+}
+
+/** out[T, dim] = x / sqrt(mean(x²) + eps) · weight (weightPtr 0: no weight); out may equal x. */
+export function rmsnormWasm(ctx: WasmContext, xPtr: number, weightPtr: number, outPtr: number, nTokens: number, dim: number, eps: number): void {
+  checkCount('rmsnorm', 'nTokens', nTokens);
+  checkCount('rmsnorm', 'dim', dim, 1);
+  runSplit(ctx, 'rmsnorm_rows', [xPtr, weightPtr, outPtr, dim, eps], nTokens, nTokens * dim);
+}
+
+/** Rotates x [T, nHeads, headDim] in place; split over tokens. */
+export function ropeWasm(ctx: WasmContext, p: RopeParams): void {
+  checkCount('rope', 'nTokens', p.nTokens);
+  checkCount('rope', 'nHeads', p.nHeads, 1);
+  if (p.nRot % 2 !== 0 || p.nRot < 2 || p.nRot > p.headDim) {
+    throw new Error(`rope: nRot must be even and in [2, headDim=${p.headDim}], got ${p.nRot}`);
+  }
+  const args = [
+    p.xPtr, p.posPtr, p.nHeads, p.headDim, p.nRot, p.freqBase, p.freqScale, p.neox ? 1 : 0, p.freqFactorsPtr,
+  ];
+  // Each pair costs a cos and a sin (≈ 20 multiply-adds) per token plus 6 flops per head.
+  runSplit(ctx, 'rope_rows', args, p.nTokens, p.nTokens * (p.nRot / 2) * (p.nHeads + 20));
+}
+
+/** Writes src [T, rowDim] f32 into rows [row0, row0 + T) of a [C, rowDim] cache of kvType. */
+export function kvStoreWasm(
+  ctx: WasmContext, srcPtr: number, nTokens: number, rowDim: number, cachePtr: number, kvType: KVType, row0: number,
+): void {
+  checkCount('kvStore', 'nTokens', nTokens);
+  checkCount('kvStore', 'rowDim', rowDim, 1);
+  checkCount('kvStore', 'row0', row0);
+  const n = nTokens * rowDim;
+  if (kvType === 'f32') {
+    const dst = cachePtr + row0 * rowDim * 4;
+    ctx.views.u8.copyWithin(dst, srcPtr, srcPtr + n * 4);
+  } else if (kvType === 'f16') {
+    runSplit(ctx, 'f32_to_f16_range', [srcPtr, cachePtr + row0 * rowDim * 2], n, n, ELEMENT_GRANULE);
+  } else {
+    throw new Error(`kvStore: unknown KV type '${kvType as string}'`);
+  }
+}
+
+/**
+ * Causal (optionally windowed, soft-capped) attention of q against the cache; split over (head,
+ * query tile). An f16 cache gets llama.cpp's flash-attention numerics (f16-rounded q, f16 V
+ * accumulator; see Kernels.attention) unless ctx.fastMath, which accumulates in f32 instead.
+ */
+export function attentionWasm(ctx: WasmContext, p: AttentionParams): void {
+  const { nTokens: T, nHeads: H, nKvHeads: Hkv, headDim: D } = p;
+  checkCount('attention', 'nTokens', T);
+  checkCount('attention', 'pos0', p.pos0);
+  checkCount('attention', 'nHeads', H, 1);
+  checkCount('attention', 'nKvHeads', Hkv, 1);
+  checkCount('attention', 'window', p.window);
+  if (H % Hkv !== 0) throw new Error(`attention: nHeads (${H}) must be a multiple of nKvHeads (${Hkv})`);
+  if (D < 4 || D % 4 !== 0) throw new Error(`attention: headDim must be a positive multiple of 4, got ${D}`);
+  if (p.kvType !== 'f32' && p.kvType !== 'f16') throw new Error(`attention: unknown KV type '${p.kvType as string}'`);
+  if (T === 0) return;
+
+  const exp = ctx.pool.exports;
+  const queryTile = exp.attention_query_tile() as number;
+  const units = H * Math.ceil(T / queryTile);
+  const unitBytes = units * (exp.attention_scratch_floats_per_unit() as number) * 4;
+  const halfAccumulator = p.kvType === 'f16' && !ctx.fastMath;
+  // [units] per-unit tiles, then (f16 accumulator) q rounded to f16: [T, H, D] f32.
+  const scratch = ctx.scratch('attn', unitBytes + (halfAccumulator ? T * H * D * 4 : 0));
+  const qHalf = halfAccumulator ? scratch + unitBytes : 0;
+  const keysPerQuery = p.window > 0 ? Math.min(p.window, p.pos0 + T) : p.pos0 + T;
+  const args = [
+    p.qPtr, p.kCachePtr, p.vCachePtr, p.outPtr, scratch, qHalf, T, p.pos0, H, Hkv, D,
+    p.kvType === 'f16' ? 1 : 0, p.scale, p.softcap, p.window,
+  ];
+  runSplit(ctx, 'attention_units', args, units, 2 * T * H * keysPerQuery * D);
+}
+
+/** out[n] = silu(gate) · up */
+export function swigluWasm(ctx: WasmContext, gatePtr: number, upPtr: number, outPtr: number, n: number): void {
+  checkCount('swiglu', 'n', n);
+  runSplit(ctx, 'swiglu_range', [gatePtr, upPtr, outPtr], n, 8 * n, ELEMENT_GRANULE);
+}
+
+/** out[n] = gelu_tanh(gate) · up */
+export function gegluWasm(ctx: WasmContext, gatePtr: number, upPtr: number, outPtr: number, n: number): void {
+  checkCount('geglu', 'n', n);
+  runSplit(ctx, 'geglu_range', [gatePtr, upPtr, outPtr], n, 8 * n, ELEMENT_GRANULE);
+}
+
+/** out[n] = a + b */
+export function addWasm(ctx: WasmContext, aPtr: number, bPtr: number, outPtr: number, n: number): void {
+  checkCount('add', 'n', n);
+  runSplit(ctx, 'add_range', [aPtr, bPtr, outPtr], n, n, ELEMENT_GRANULE);
+}
+
+/** x[T, dim] += bias[dim] */
+export function addBiasWasm(ctx: WasmContext, xPtr: number, biasPtr: number, nTokens: number, dim: number): void {
+  checkCount('addBias', 'nTokens', nTokens);
+  checkCount('addBias', 'dim', dim, 1);
+  runSplit(ctx, 'add_bias_rows', [xPtr, biasPtr, dim], nTokens, nTokens * dim);
+}
+
+/** x[n] *= s */
+export function scaleWasm(ctx: WasmContext, xPtr: number, n: number, s: number): void {
+  checkCount('scale', 'n', n);
+  runSplit(ctx, 'scale_range', [xPtr, s], n, n, ELEMENT_GRANULE);
+}
+
+/** x[n] = cap · tanh(x / cap) */
+export function softcapWasm(ctx: WasmContext, xPtr: number, n: number, cap: number): void {
+  checkCount('softcap', 'n', n);
+  if (!(cap > 0)) throw new Error(`softcap: cap must be > 0, got ${cap}`);
+  runSplit(ctx, 'softcap_range', [xPtr, cap], n, 8 * n, ELEMENT_GRANULE);
+}

@@ -1,0 +1,160 @@
+// Model: a loaded GGUF — config, tokenizer, weights packed in one shared WASM memory, the
+// kernels (and their thread pool) that run over it. Sessions (KV caches) are created from it.
+import { getArchitecture } from '../arch/index.js';
+import type { ModelConfig } from '../arch/config.js';
+import { forward, type LogitsWanted } from '../arch/transformer.js';
+import { readGGUF } from '../gguf/reader.js';
+import type { GGUFFile, GGUFValue } from '../gguf/types.js';
+import { ScalarKernels } from '../kernels/scalar/index.js';
+import type { Kernels, KVType } from '../kernels/types.js';
+import { Arena, createSharedMemory, MemoryViews } from '../runtime/memory.js';
+import { defaultThreadCount } from '../runtime/threads.js';
+import { layoutKVCache, kvRegionBytes, type KVCache } from '../session/kv-cache.js';
+import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
+import { planMemory, type MemoryBudget } from './budget.js';
+import { loadStandardWeights } from './load-weights.js';
+import { parseQuantMode, type QuantMode } from './quant-mode.js';
+import { allocScratch, type Scratch } from './scratch.js';
+import { TensorLoader, type LoadProgress } from './tensor-loader.js';
+import type { ModelWeights } from './weights.js';
+
+export interface LoadOptions {
+  /** In-memory weight format (default q8). */
+  quant?: QuantMode;
+  /** Total threads including the caller (default: TSLLAMA_THREADS or the core count). */
+  threads?: number;
+  /** Default context length of sessions (default min(4096, the model's training context)). */
+  contextLength?: number;
+  /** Largest batch of tokens one forward pass takes; longer prompts run in chunks (default 512). */
+  maxBatch?: number;
+  /** 'wasm' (default) or 'scalar' (the slow TypeScript oracle, for tests). */
+  backend?: 'wasm' | 'scalar';
+  /** Force the plain SIMD build even where relaxed SIMD validates. */
+  kernelVariant?: 'simd' | 'relaxed';
+  /** Allow kernels to reorder sums for speed (off by default). */
+  fastMath?: boolean;
+  /** Read the tuner's cached kernel choices (default true). */
+  tune?: boolean;
+  onProgress?: LoadProgress;
+}
+
+let nextModelId = 1;
+
+export class Model {
+  readonly id = nextModelId++;
+  private freeKV: { ptr: number; bytes: number }[] = [];
+  private disposed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly file: GGUFFile,
+    readonly config: ModelConfig,
+    readonly tokenizer: Tokenizer,
+    readonly quant: QuantMode,
+    readonly threads: number,
+    readonly defaultContext: number,
+    readonly budget: MemoryBudget,
+    readonly memory: WebAssembly.Memory,
+    private readonly arena: Arena,
+    readonly views: MemoryViews,
+    readonly kernels: Kernels,
+    readonly weights: ModelWeights,
+    readonly scratch: Scratch,
+  ) {}
+
+  static async load(path: string, opts: LoadOptions = {}): Promise<Model> {
+    const file = readGGUF(path);
+    const archName = String(file.metadata.get('general.architecture') ?? '');
+    if (!archName) throw new Error(`${path}: GGUF has no general.architecture`);
+    const config = getArchitecture(archName, path).readConfig(file);
+    const tokenizer = loadTokenizer(file);
+    const quant = parseQuantMode(opts.quant ?? 'q8');
+    const threads = opts.threads ?? defaultThreadCount();
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+    const nCtx = opts.contextLength ?? Math.min(4096, config.nCtxTrain);
+    const maxBatch = Math.min(opts.maxBatch ?? 512, nCtx);
+    const kvType: KVType = 'f16';
+
+    const memory = createSharedMemory(16 << 20);
+    const arena = new Arena(memory);
+    const views = new MemoryViews(memory);
+    const kernels = await createBackend(opts, memory, arena, threads);
+    try {
+      const budget = planMemory(file, config, kernels, quant, nCtx, kvType, maxBatch);
+      const loader = new TensorLoader(file, kernels, arena, views, quant, opts.onProgress);
+      let weights: ModelWeights;
+      try {
+        weights = loadStandardWeights(config, loader);
+      } finally {
+        loader.close();
+      }
+      const scratch = allocScratch(config, arena, maxBatch);
+      return new Model(path, file, config, tokenizer, quant, threads, nCtx, budget, memory, arena, views, kernels, weights, scratch);
+    } catch (e) {
+      await kernels.dispose();
+      throw e;
+    }
+  }
+
+  get architecture(): string {
+    return this.config.architecture;
+  }
+
+  metadata(key: string): GGUFValue | undefined {
+    return this.file.metadata.get(key);
+  }
+
+  encode(text: string, opts?: { addSpecial?: boolean; parseSpecial?: boolean }): number[] {
+    return this.tokenizer.encode(text, opts);
+  }
+
+  decode(ids: number[], opts?: { special?: boolean }): string {
+    return this.tokenizer.decode(ids, opts);
+  }
+
+  piece(id: number): string {
+    return this.tokenizer.piece(id);
+  }
+
+  /** Bytes of WASM memory in use (weights + caches + scratch) and the process's resident set. */
+  memoryUsage(): { wasmBytes: number; rssBytes: number } {
+    return { wasmBytes: this.memory.buffer.byteLength, rssBytes: process.memoryUsage().rss };
+  }
+
+  /** @internal Allocates a KV cache region (reusing a released one when it fits). */
+  allocKV(nCtx: number, kvType: KVType): KVCache {
+    this.assertLive();
+    const bytes = kvRegionBytes(this.config, nCtx, kvType);
+    const i = this.freeKV.findIndex((r) => r.bytes >= bytes);
+    const region = i >= 0 ? this.freeKV.splice(i, 1)[0] : { ptr: this.arena.alloc(bytes, 64, `KV cache (${nCtx} tokens)`), bytes };
+    return layoutKVCache(this.config, nCtx, kvType, region.ptr, region.bytes);
+  }
+
+  /** @internal */
+  releaseKV(kv: KVCache): void {
+    this.freeKV.push(kv.region);
+  }
+
+  /** @internal One forward pass of ≤ maxBatch tokens; returns the logits pointer. */
+  forward(kv: KVCache, ids: ArrayLike<number>, pos0: number, wanted: LogitsWanted): number {
+    this.assertLive();
+    return forward({ cfg: this.config, weights: this.weights, kernels: this.kernels, scratch: this.scratch, views: this.views }, kv, ids, pos0, wanted);
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('model has been disposed');
+  }
+
+  /** Stops the worker threads and drops the memory; the model cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.kernels.dispose();
+  }
+}
+
+async function createBackend(opts: LoadOptions, memory: WebAssembly.Memory, arena: Arena, threads: number): Promise<Kernels> {
+  if (opts.backend === 'scalar') return new ScalarKernels(memory);
+  const { WasmKernels } = await import('../kernels/wasm/backend.js');
+  return WasmKernels.create({ memory, arena, threads, prefer: opts.kernelVariant, fastMath: opts.fastMath });
+}

@@ -1,0 +1,129 @@
+// The working set of candidate tokens that the truncation samplers narrow down:
+// parallel arrays ids[i], logits[i] for i < size, reused across calls to avoid allocation.
+// "Better" means a higher logit, ties going to the lower id, so every order here is deterministic.
+
+export class Candidates {
+  ids: Int32Array = new Int32Array(0);       // [size]
+  logits: Float32Array = new Float32Array(0); // [size]
+  size = 0;
+  /** True when entries are ordered best-first. */
+  sorted = false;
+  // Second pair of buffers for reordering without allocating; swapped with the first.
+  private ids2: Int32Array = new Int32Array(0);
+  private logits2: Float32Array = new Float32Array(0);
+
+  private reserve(n: number): void {
+    if (this.ids.length >= n) return;
+    this.ids = new Int32Array(n);
+    this.logits = new Float32Array(n);
+    this.ids2 = new Int32Array(n);
+    this.logits2 = new Float32Array(n);
+  }
+
+  /** Loads every token whose logit is above -Infinity (banned and NaN ids drop out), in id order. scores: [n_vocab] */
+  fill(scores: Float32Array): void {
+    this.reserve(scores.length);
+    let n = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const v = scores[i]!;
+      if (v > -Infinity) {
+        this.ids[n] = i;
+        this.logits[n] = v;
+        n++;
+      }
+    }
+    this.size = n;
+    this.sorted = false;
+  }
+
+  maxLogit(): number {
+    if (this.sorted && this.size > 0) return this.logits[0]!;
+    let m = -Infinity;
+    for (let i = 0; i < this.size; i++) if (this.logits[i]! > m) m = this.logits[i]!;
+    return m;
+  }
+
+  /** Whether entry a ranks below entry b (lower logit, or equal logit and higher id). */
+  private worse(a: number, b: number): boolean {
+    const la = this.logits[a]!;
+    const lb = this.logits[b]!;
+    return la < lb || (la === lb && this.ids[a]! > this.ids[b]!);
+  }
+
+  /**
+   * Positions of the k best entries, best first, without changing the set: a size-k min-heap in
+   * one pass (O(size · log k)), then a heap sort of the k survivors — no full sort when k ≪ size.
+   */
+  topPositions(k: number): Int32Array {
+    k = Math.min(k, this.size);
+    const heap = new Int32Array(k); // heap[0] is the worst of the kept entries
+    let n = 0;
+    const siftDown = (from: number, len: number): void => {
+      let i = from;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= len) return;
+        const r = l + 1;
+        const c = r < len && this.worse(heap[r]!, heap[l]!) ? r : l;
+        if (!this.worse(heap[c]!, heap[i]!)) return;
+        const t = heap[i]!; heap[i] = heap[c]!; heap[c] = t;
+        i = c;
+      }
+    };
+    for (let pos = 0; pos < this.size; pos++) {
+      if (n < k) {
+        // sift up
+        let i = n++;
+        heap[i] = pos;
+        while (i > 0) {
+          const parent = (i - 1) >> 1;
+          if (!this.worse(heap[i]!, heap[parent]!)) break;
+          const t = heap[i]!; heap[i] = heap[parent]!; heap[parent] = t;
+          i = parent;
+        }
+      } else if (k > 0 && this.worse(heap[0]!, pos)) {
+        heap[0] = pos;
+        siftDown(0, k);
+      }
+    }
+    // Heap sort: repeatedly move the worst to the end → best-first order.
+    for (let end = n - 1; end > 0; end--) {
+      const t = heap[0]!; heap[0] = heap[end]!; heap[end] = t;
+      siftDown(0, end);
+    }
+    return heap;
+  }
+
+  /** Reorders the set to order[0..n) (positions into the current set) and keeps only those. */
+  keep(order: ArrayLike<number>, n: number, sorted: boolean): void {
+    for (let i = 0; i < n; i++) {
+      const pos = order[i]!;
+      this.ids2[i] = this.ids[pos]!;
+      this.logits2[i] = this.logits[pos]!;
+    }
+    [this.ids, this.ids2] = [this.ids2, this.ids];
+    [this.logits, this.logits2] = [this.logits2, this.logits];
+    this.size = n;
+    this.sorted = sorted;
+  }
+
+  /** Keeps the k best entries, best first. */
+  keepTop(k: number): void {
+    const order = this.topPositions(k);
+    this.keep(order, order.length, true);
+  }
+
+  /** Softmax of the current logits, in the current order. Returns [size] probabilities (float64). */
+  probabilities(): Float64Array {
+    const p = new Float64Array(this.size);
+    const max = this.maxLogit();
+    let sum = 0;
+    for (let i = 0; i < this.size; i++) {
+      const e = Math.exp(this.logits[i]! - max);
+      p[i] = e;
+      sum += e;
+    }
+    for (let i = 0; i < this.size; i++) p[i] = p[i]! / sum;
+    return p;
+  }
+}

@@ -1,0 +1,145 @@
+// WASM flash-style attention against the scalar oracle: decode (T = 1) and prefill with query
+// tiles that do not divide T, pos0 0 and 11, GQA ratios 1/2/4, head dims 4/8/64, sliding
+// window, soft-capping, f32 and f16 caches, every kernel build at 1 and 2 threads.
+// Cache rows past the last position hold NaN: reading one would poison the output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { f32ToF16, roundToF16 } from '../../src/gguf/f16.js';
+import type { AttentionParams, KVType } from '../../src/kernels/types.js';
+import { attentionWasm, setOpsTuning } from '../../src/kernels/wasm/ops.js';
+import { assertClose, configurations, randomF32, withOps, type OpsHarness } from './ops-harness.js';
+
+setOpsTuning({ inlineWork: 0 });
+
+interface Case {
+  nTokens: number;
+  pos0: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  kvType: KVType;
+  window: number;
+  softcap: number;
+}
+
+/** Every T × pos0 × GQA ratio × D, with window / softcap / KV type rotating so each meets each. */
+function cases(): Case[] {
+  const out: Case[] = [];
+  let k = 0;
+  for (const nTokens of [1, 5, 70]) {
+    for (const pos0 of [0, 11]) {
+      for (const [nHeads, nKvHeads] of [[2, 2], [4, 2], [8, 2]]) {
+        for (const headDim of [4, 8, 64]) {
+          out.push({
+            nTokens, pos0, nHeads, nKvHeads, headDim,
+            kvType: k % 2 === 0 ? 'f16' : 'f32',
+            window: [0, 0, 7, 40][(k >> 1) % 4],
+            softcap: [0, 2.5, 0][k % 3],
+          });
+          k++;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Writes a [C, Hkv, D] cache: rows < used random, rows ≥ used NaN. */
+function putCache(h: OpsHarness, seed: number, rows: number, used: number, rowDim: number, kvType: KVType): number {
+  const values = randomF32(seed, rows * rowDim, -2, 2);
+  values.fill(NaN, used * rowDim);
+  if (kvType === 'f32') return h.putF32(values);
+  return h.putU16(Array.from(values, (v) => f32ToF16(v)));
+}
+
+/**
+ * f16 accumulator vs the oracle's mirror of it: the same rounding steps, but a 1-ulp difference in
+ * an exp or a dot product (f32 SIMD vs f64) can flip one f16 rounding of the accumulator, which
+ * then shows as ~1 f16 ulp (≤ 2e-3 for |v| ≤ 2) in that output. Nearly all outputs agree to 1e-5.
+ */
+function assertHalfAccumulatorClose(got: Float32Array, want: Float32Array, what: string): void {
+  assertClose(got, want, { atol: 4e-3, rtol: 0 }, what);
+  let tight = 0;
+  for (let i = 0; i < got.length; i++) if (Math.abs(got[i] - want[i]) <= 1e-5) tight++;
+  assert.ok(tight >= 0.98 * got.length, `${what}: only ${tight} of ${got.length} outputs within 1e-5 of the oracle`);
+}
+
+/** Allocates q and both caches for a case; returns the params (outPtr fresh) and the f32 copies of the caches. */
+function setupCase(h: OpsHarness, c: Case, seed: number): { p: AttentionParams; kF32: number; vF32: number } {
+  const { nTokens: T, nHeads: H, nKvHeads: Hkv, headDim: D } = c;
+  const used = c.pos0 + T;
+  const rows = used + 3;
+  const kVals = cacheValues(seed + 1, rows, used, Hkv * D, c.kvType);
+  const vVals = cacheValues(seed + 2, rows, used, Hkv * D, c.kvType);
+  const p: AttentionParams = {
+    qPtr: h.putF32(randomF32(seed, T * H * D, -2, 2)),
+    kCachePtr: c.kvType === 'f32' ? h.putF32(kVals) : h.putU16(Array.from(kVals, (x) => f32ToF16(x))),
+    vCachePtr: c.kvType === 'f32' ? h.putF32(vVals) : h.putU16(Array.from(vVals, (x) => f32ToF16(x))),
+    outPtr: h.arena.alloc(T * H * D * 4),
+    nTokens: T, pos0: c.pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType: c.kvType,
+    scale: 1 / Math.sqrt(D), softcap: c.softcap, window: c.window,
+  };
+  return { p, kF32: h.putF32(kVals), vF32: h.putF32(vVals) };
+}
+
+/** Cache values [C, Hkv·D]: rows < used random (f16-exact for an f16 cache), rows ≥ used NaN. */
+function cacheValues(seed: number, rows: number, used: number, rowDim: number, kvType: KVType): Float32Array {
+  const values = randomF32(seed, rows * rowDim, -2, 2);
+  if (kvType === 'f16') values.forEach((x, i) => { values[i] = roundToF16(x); });
+  values.fill(NaN, used * rowDim);
+  return values;
+}
+
+function runCase(h: OpsHarness, c: Case, seed: number): void {
+  const { p, kF32, vF32 } = setupCase(h, c, seed);
+  const n = c.nTokens * c.nHeads * c.headDim;
+  const what = `${JSON.stringify(c)} (${h.label})`;
+  const want = h.arena.alloc(n * 4);
+  attentionWasm(h.ctx, p);
+  h.scalar.attention({ ...p, outPtr: want });
+  if (c.kvType === 'f32') {
+    assertClose(h.getF32(p.outPtr, n), h.getF32(want, n), { atol: 2e-6, rtol: 2e-5 }, what);
+    return;
+  }
+  assertHalfAccumulatorClose(h.getF32(p.outPtr, n), h.getF32(want, n), what);
+  // Fast math accumulates in f32: it must match exact attention over the same (f16) K/V values.
+  const fast = h.arena.alloc(n * 4);
+  attentionWasm({ ...h.ctx, fastMath: true }, { ...p, outPtr: fast });
+  h.scalar.attention({ ...p, kvType: 'f32', kCachePtr: kF32, vCachePtr: vF32, outPtr: want });
+  assertClose(h.getF32(fast, n), h.getF32(want, n), { atol: 2e-6, rtol: 2e-5 }, `${what} fast math`);
+}
+
+for (const { variant, threads } of configurations()) {
+  test(`attention matches the oracle over shapes, GQA, window, softcap, KV types (${variant}, ${threads} thread(s))`, async () => {
+    await withOps(variant, threads, (h) => {
+      cases().forEach((c, i) => {
+        const mark = h.arena.mark();
+        runCase(h, c, 1000 * i + 1);
+        h.arena.release(mark);
+      });
+    });
+  });
+}
+
+test('attention over a long context: many key tiles, window crossing tile edges', async () => {
+  await withOps('simd', 2, (h) => {
+    for (const c of [
+      { nTokens: 1, pos0: 300, nHeads: 4, nKvHeads: 1, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
+      { nTokens: 33, pos0: 150, nHeads: 4, nKvHeads: 2, headDim: 8, kvType: 'f32', window: 100, softcap: 0 },
+      { nTokens: 40, pos0: 0, nHeads: 2, nKvHeads: 2, headDim: 16, kvType: 'f16', window: 65, softcap: 1 },
+    ] satisfies Case[]) {
+      runCase(h, c, 7);
+    }
+  });
+});
+
+test('attention rejects bad shapes with a message naming the problem', async () => {
+  await withOps('simd', 1, (h) => {
+    const p: AttentionParams = {
+      qPtr: 0, kCachePtr: 0, vCachePtr: 0, outPtr: 0, nTokens: 1, pos0: 0, nHeads: 3, nKvHeads: 2, headDim: 8,
+      kvType: 'f16', scale: 1, softcap: 0, window: 0,
+    };
+    assert.throws(() => attentionWasm(h.ctx, p), /nHeads \(3\) must be a multiple of nKvHeads \(2\)/);
+    assert.throws(() => attentionWasm(h.ctx, { ...p, nHeads: 2, headDim: 6 }), /headDim must be a positive multiple of 4, got 6/);
+  });
+});

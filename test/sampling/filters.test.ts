@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Candidates } from '../../src/sampling/candidates.js';
+import { applyMinP, applyTemperature, applyTopK, applyTopP, applyTypical, drawFromDistribution } from '../../src/sampling/filters.js';
+import { Rng } from '../../src/sampling/rng.js';
+
+function cands(logits: number[]): Candidates {
+  const c = new Candidates();
+  c.fill(Float32Array.from(logits));
+  return c;
+}
+const ids = (c: Candidates): number[] => Array.from(c.ids.subarray(0, c.size));
+
+// Probabilities 0.5, 0.2, 0.15, 0.1, 0.05 given to ids 3, 0, 4, 1, 2 (logits are their natural logs).
+const P = [0.2, 0.1, 0.05, 0.5, 0.15];
+const lnP = P.map(Math.log);
+
+test('fill drops banned (-Infinity) and NaN ids', () => {
+  assert.deepEqual(ids(cands([1, -Infinity, NaN, 2])), [0, 3]);
+});
+
+test('top-k keeps the k highest, best first, ties to the lowest id', () => {
+  const c = cands([1, 5, 3, 5, 2]);
+  applyTopK(c, 3);
+  assert.deepEqual(ids(c), [1, 3, 2]);
+  assert.equal(c.sorted, true);
+  const all = cands([1, 5, 3]);
+  applyTopK(all, 0);
+  assert.equal(all.size, 3, 'k = 0 disables');
+});
+
+test('partial selection agrees with a full sort on random logits with ties', () => {
+  const r = new Rng(3);
+  const logits = Array.from({ length: 5000 }, () => Math.round(r.next() * 200) / 10); // many ties
+  const reference = logits.map((l, id) => ({ l, id })).sort((a, b) => b.l - a.l || a.id - b.id).map((e) => e.id);
+  for (const k of [1, 7, 64, 4999, 5000]) {
+    const c = cands(logits);
+    applyTopK(c, k);
+    assert.deepEqual(ids(c), k >= 5000 ? ids(cands(logits)) : reference.slice(0, k), `k=${k}`);
+    assert.deepEqual(Array.from(cands(logits).topPositions(k)), reference.slice(0, k), `topPositions k=${k}`);
+  }
+});
+
+test('top-p keeps the smallest set with cumulative probability ≥ p, at least one', () => {
+  const keep = (p: number): number[] => { const c = cands(lnP); applyTopP(c, p); return ids(c).sort(); };
+  assert.deepEqual(keep(0.6), [0, 3]);        // 0.5 < 0.6 ≤ 0.7 (ids sorted for comparison)
+  assert.deepEqual(keep(0.84), [0, 3, 4]);    // 0.7 < 0.84 ≤ 0.85
+  assert.deepEqual(keep(0.1), [3]);
+  assert.deepEqual(keep(0), [3]);
+  assert.deepEqual(keep(1), [0, 1, 2, 3, 4]); // disabled: untouched, id order
+});
+
+test('top-p on a flat distribution breaks ties by lowest id', () => {
+  const c = cands(new Array(1000).fill(0)); // each p = 0.001
+  applyTopP(c, 0.5005);                     // 500 → 0.5 < 0.5005 ≤ 0.501 → 501 tokens
+  assert.deepEqual(ids(c).sort((a, b) => a - b), Array.from({ length: 501 }, (_, i) => i));
+});
+
+test('top-p after top-k (sorted set) walks the ranking directly', () => {
+  const c = cands(lnP);
+  applyTopK(c, 4);                          // 0.5, 0.2, 0.15, 0.1 → renormalized over 0.95
+  applyTopP(c, 0.75);                       // 0.5/0.95 = 0.526, 0.7/0.95 = 0.737, 0.85/0.95 = 0.895
+  assert.deepEqual(ids(c), [3, 0, 4]);
+});
+
+test('min-p keeps tokens with p ≥ minP · p_max', () => {
+  const keep = (m: number): number[] => { const c = cands(lnP); applyMinP(c, m); return ids(c).sort(); };
+  assert.deepEqual(keep(0.25), [0, 3, 4]); // threshold 0.125: keeps 0.5, 0.2, 0.15
+  assert.deepEqual(keep(0.35), [0, 3]);    // threshold 0.175
+  assert.deepEqual(keep(1), [3]);
+  assert.deepEqual(keep(0), [0, 1, 2, 3, 4]);
+});
+
+test('typical keeps the tokens closest to the entropy until the mass exceeds p', () => {
+  // p = [0.6, 0.3, 0.1]: H = 0.8979; |−ln p − H| = 0.3871, 0.3061, 1.4046 → ranking id1, id0, id2
+  const lp = [0.6, 0.3, 0.1].map(Math.log);
+  const keep = (p: number): number[] => { const c = cands(lp); applyTypical(c, p); return ids(c); };
+  assert.deepEqual(keep(0.2), [1]);       // 0.3 > 0.2
+  assert.deepEqual(keep(0.5), [1, 0]);    // 0.3, then 0.9 > 0.5
+  assert.deepEqual(keep(0.95), [1, 0, 2]);
+  assert.deepEqual(keep(1), [0, 1, 2]);   // disabled
+});
+
+test('temperature divides the logits', () => {
+  const c = cands([2, 4, -1]);
+  applyTemperature(c, 2);
+  assert.deepEqual(Array.from(c.logits.subarray(0, c.size)), [1, 2, -0.5]);
+  assert.throws(() => applyTemperature(c, 0), /temp > 0/);
+});
+
+test('draw picks the first candidate whose cumulative probability exceeds u', () => {
+  const c = cands(lnP);
+  c.keepTop(5); // sorted: ids 3 (0.5), 0 (0.2), 4 (0.15), 1 (0.1), 2 (0.05)
+  const at = (u: number): number => drawFromDistribution(c, { next: () => u });
+  assert.equal(at(0), 3);
+  assert.equal(at(0.49), 3);
+  assert.equal(at(0.6), 0);   // 0.5 ≤ 0.6 < 0.7
+  assert.equal(at(0.8), 4);   // 0.7 ≤ 0.8 < 0.85
+  assert.equal(at(0.9), 1);   // 0.85 ≤ 0.9 < 0.95
+  assert.equal(at(0.999), 2);
+});
