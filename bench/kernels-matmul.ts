@@ -2,7 +2,7 @@
 // weights streamed, and GEMM (T = 128, prefill; 16 for the 49152-row output matrix) in GFLOP/s,
 // per format, kernel build and thread count. GEMV cycles through copies of the weight totalling
 // ≥ 96 MB, so it streams from DRAM as decode does (one small matrix alone would sit in L2/L3).
-// Run: node dist/bench/kernels-matmul.js [--quick] [--json]
+// Run: node dist/bench/kernels-matmul.js [--quick] [--json] [--format q8] [--threads 1] [--variant relaxed]
 import { performance } from 'node:perf_hooks';
 import type { PackedWeight, WeightFormat } from '../src/kernels/types.js';
 import { matmulWasm, packedSizeWasm, packWasm, setMatmulTuning } from '../src/kernels/wasm/matmul.js';
@@ -16,6 +16,14 @@ const STREAM_BYTES = 96 << 20;
 
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const onlyFormat = option('--format');
+const onlyThreads = option('--threads');
+const onlyVariant = option('--variant');
 
 interface Row { variant: string; threads: number; format: WeightFormat; N: number; K: number; gemvGBs: number; gemvUs: number; gemmGflops: number }
 
@@ -49,12 +57,12 @@ function time(fn: () => void, minSeconds: number): number {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  for (const variant of availableVariants()) {
-    for (const threads of [1, 2]) {
+  for (const variant of availableVariants().filter((v) => !onlyVariant || v === onlyVariant)) {
+    for (const threads of [1, 2].filter((n) => !onlyThreads || n === Number(onlyThreads))) {
       const fx = await createMatmulFixture(variant, threads, 256 << 20);
       const x = put(fx, randomF32(rng(1), PREFILL_T * 1536));
       const y = fx.arena.alloc(PREFILL_T * 49152 * 4);
-      for (const format of FORMATS) {
+      for (const format of FORMATS.filter((f) => !onlyFormat || f === onlyFormat)) {
         for (const [N, K] of SHAPES) {
           if (quick && N === 49152) continue;
           const mark = fx.arena.mark();

@@ -1,12 +1,13 @@
 // Numerics probe (run by hand): which llama.cpp code paths produced ../shared/golden, and what our
 // scalar oracle would need to agree with them.
 //
-//   node dist/bench/numerics-probe.js [llama|ours|all] [--models fp32,q8,q4] [--variants mirror,fma,tiled,f32acc]
+//   node dist/bench/numerics-probe.js [llama|ours|versus|all] [--models fp32,q8,q4] [--variants mirror,fma,tiled,f32acc]
 //
 // "llama": node-llama-cpp (this machine's llama.cpp build) under several context settings vs the goldens.
 // "ours":  our scalar engine with each attention variant (bench/numerics/attention-variants.ts) vs the
 //          goldens: prefill logits at every position, and teacher-forced decode steps (golden greedy
 //          ids fed one at a time) compared on the top-2 gap.
+// "versus": our engine vs this machine's llama.cpp at full precision over the whole vocabulary.
 // Errors are shift-invariant over each position's golden top-10 ids (node-llama-cpp gives log-probs).
 import { existsSync } from 'node:fs';
 import { loadModel } from '../src/index.js';
@@ -131,6 +132,40 @@ async function probeOurs(names: string[], variants: AttentionVariant[]): Promise
   }
 }
 
+/** Ours vs this machine's llama.cpp at full precision (all ids), prefill of every golden prompt. */
+async function probeVersus(names: string[], variants: AttentionVariant[]): Promise<void> {
+  const ok = await llamaCppAvailable();
+  if (ok !== true) { console.log(`llama.cpp: skipped (${ok})`); return; }
+  for (const name of names) {
+    const m = MODELS[name];
+    const golden = readGolden(sharedPath(m.golden));
+    console.log(`\n## ours (scalar, ${m.quant}) vs llama.cpp (FA on, whole prompt), all ${golden.n_vocab} ids`);
+    const refs: Float32Array[][] = [];
+    for (const c of golden.cases) refs.push(await llamaCppLogits(sharedPath(m.file), c.prompt_ids, { flashAttention: true }));
+    const allIds = Array.from({ length: golden.n_vocab }, (_, i) => i);
+    const model = await loadModel(sharedPath(m.file), { quant: m.quant, backend: 'scalar', threads: 1, contextLength: 512 });
+    try {
+      for (const v of variants) {
+        useAttentionVariant(v);
+        const parts: string[] = [];
+        for (const [i, c] of golden.cases.entries()) {
+          const s = model.createSession({ contextLength: 512 });
+          const all = s.eval(c.prompt_ids, { allLogits: true });
+          s.dispose();
+          const errs = c.prompt_ids.map((_, p) => shiftInvariantError(all.subarray(p * golden.n_vocab, (p + 1) * golden.n_vocab), refs[i][p], allIds));
+          const first = errs.findIndex((e) => e > 1e-4);
+          parts.push(`#${i} max ${Math.max(...errs).toExponential(1)}${first >= 0 ? ` (> 1e-4 from ${first})` : ''}`);
+        }
+        console.log(`- ${v}: ${parts.join('; ')}`);
+      }
+    } finally {
+      useAttentionVariant('mirror');
+      await model.dispose();
+    }
+  }
+  await disposeLlamaCpp();
+}
+
 async function main(argv: string[]): Promise<void> {
   const section = argv.find((a) => !a.startsWith('--') && !argv[argv.indexOf(a) - 1]?.startsWith('--')) ?? 'all';
   const opt = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
@@ -143,6 +178,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (section === 'llama' || section === 'all') await probeLlama(names);
   if (section === 'ours' || section === 'all') await probeOurs(names, variants);
+  if (section === 'versus' || section === 'all') await probeVersus(names, variants);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -7,6 +7,6 @@
 //   matmul_pack.ts    load-time f32 → q8 / q4 quantization into panels
 export { round_f16_rows } from './matmul_common';
 export { quantize_act_q8 } from './matmul_act';
-export { matmul_q8, matmul_q8_i16, matmul_q4 } from './matmul_quant';
+export { matmul_q8, matmul_q4 } from './matmul_quant';
 export { matmul_f32, matmul_f16 } from './matmul_float';
 export { pack_q8_from_f32, pack_q4_from_f32 } from './matmul_pack';

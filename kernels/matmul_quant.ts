@@ -2,14 +2,15 @@
 // activations pre-quantized by quantize_act_q8 (matmul_act.ts).
 //
 // Per 32-block the integer dot product is exact; it is scaled by d_w · d_x and accumulated in f32.
-// Two integer paths give identical sums:
-//   - relaxed build: i16x8.relaxed_dot_i8x16_i7x16_s (pairs of i8 × i7 products into i16), widened
-//     pairwise to i32. Its second operand must be 0..127: q8 uses |x| and w·sign(x); q4 uses the
-//     0..15 nibbles directly (a whole block fits the i16 lanes) and adds -8·Σx once per block.
+// Integer paths (both give the exact block sums):
+//   - q8: i8 → i16 widening, i32x4.dot_i16x8_s, in every build. Measured here (V8 11.3, Zen 4) the
+//     relaxed dot product with its sign trick (|x|, w·sign(x)) was slower: GEMV 17 vs 21.5 GB/s,
+//     GEMM 24 vs 60 GFLOP/s; and it cannot negate a -128 weight, which GGUF Q8_0 data may hold.
+//   - q4, relaxed build: i16x8.relaxed_dot_i8x16_i7x16_s with the 0..15 nibbles as the 7-bit
+//     operand (no sign trick), a whole block in i16 lanes, widened once, plus -8·Σx per block.
 //     Not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20's baseline compiler (Liftoff) computes it
 //     wrongly (drops the accumulator), so results would change when V8 tiers up.
-//   - plain build (and q8 weights holding -128, whose sign flip would overflow): i8 → i16 widening,
-//     i32x4.dot_i16x8_s.
+//   - q4, plain build: nibbles widened to i16 (0..15), i32x4.dot_i16x8_s, plus -8·Σx per block.
 // Rows are split across threads by panel: [r0, r1) are rows, r0 a multiple of 4.
 // Tokens are walked in blocks of `tokenBlock` (activations of one block stay in cache while every
 // panel of the thread's range streams past), 4 tokens at a time through the register kernel.
@@ -19,27 +20,14 @@ import { ACT_BLOCK } from './matmul_act';
 // Activation block field offsets (see matmul_act.ts).
 const A_I16: usize = 0;
 const A_I8: usize = 64;
-const A_ABS: usize = 96;
-const A_NEG: usize = 128;
 const A_D: usize = 160;
 const A_SUM8: usize = 164;
 
-const KIND_Q8_RELAXED: i32 = 0;
-const KIND_Q8_I16: i32 = 1;
-const KIND_Q4: i32 = 2;
+const KIND_Q8: i32 = 0;
+const KIND_Q4: i32 = 1;
 
-/** q8 weights; uses the relaxed dot product when the build has it. */
 export function matmul_q8(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    gemm(KIND_Q8_RELAXED, w, act, y, K, N, T, tokenBlock, r0, r1);
-  } else {
-    gemm(KIND_Q8_I16, w, act, y, K, N, T, tokenBlock, r0, r1);
-  }
-}
-
-/** q8 weights through the i16 path in every build (for weights containing -128). */
-export function matmul_q8_i16(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
-  gemm(KIND_Q8_I16, w, act, y, K, N, T, tokenBlock, r0, r1);
+  gemm(KIND_Q8, w, act, y, K, N, T, tokenBlock, r0, r1);
 }
 
 export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32, tokenBlock: i32, r0: i32, r1: i32): void {
@@ -66,15 +54,13 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
         const a = act + <usize>t * actStride;
         const yt = yp + <usize>t * yStride;
         if (kind == KIND_Q4) panelQ4x4(wp, a, actStride, nb, yt, yStride, rows);
-        else if (kind == KIND_Q8_RELAXED) panelQ8x4Relaxed(wp, a, actStride, nb, yt, yStride, rows);
-        else panelQ8x4I16(wp, a, actStride, nb, yt, yStride, rows);
+        else panelQ8x4(wp, a, actStride, nb, yt, yStride, rows);
       }
       for (; t < te; t++) {
         const a = act + <usize>t * actStride;
         const yt = yp + <usize>t * yStride;
         if (kind == KIND_Q4) panelQ4x1(wp, a, nb, yt, rows);
-        else if (kind == KIND_Q8_RELAXED) panelQ8x1Relaxed(wp, a, nb, yt, rows);
-        else panelQ8x1I16(wp, a, nb, yt, rows);
+        else panelQ8x1(wp, a, nb, yt, rows);
       }
     }
   }
@@ -94,111 +80,57 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
   return i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
 }
 
-// ---- q8, relaxed dot product ----
-
-/** relaxed dot of w·sign(x) (i8) with |x| (0..127): lane r += Σ_4 w[r]·x for group j. */
-// @ts-ignore: decorator
-@inline function q8RelaxedStep(wv: v128, a: usize, j: usize, acc: v128): v128 {
-  const neg = v128.load32_splat(a + A_NEG + 4 * j);
-  const signed = i8x16.sub(v128.xor(wv, neg), neg);
-  const pairs = i16x8.relaxed_dot_i8x16_i7x16_s(signed, v128.load32_splat(a + A_ABS + 4 * j)); // |pair| ≤ 2·127·127
-  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(pairs));
-}
-
-// @ts-ignore: decorator
-@inline function panelQ8x1Relaxed(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    let f = f32x4.splat(0);
-    for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
-      // two chains so consecutive dot products do not wait on each other
-      let e = i32x4.splat(0);
-      let o = i32x4.splat(0);
-      e = q8RelaxedStep(v128.load(wp, 0), a, 0, e);
-      o = q8RelaxedStep(v128.load(wp, 16), a, 1, o);
-      e = q8RelaxedStep(v128.load(wp, 32), a, 2, e);
-      o = q8RelaxedStep(v128.load(wp, 48), a, 3, o);
-      e = q8RelaxedStep(v128.load(wp, 64), a, 4, e);
-      o = q8RelaxedStep(v128.load(wp, 80), a, 5, o);
-      e = q8RelaxedStep(v128.load(wp, 96), a, 6, e);
-      o = q8RelaxedStep(v128.load(wp, 112), a, 7, o);
-      f = scaleAdd(i32x4.add(e, o), v128.load(wp, 128), a, f);
-    }
-    storeRows(y, f, rows);
-  }
-}
-
-// @ts-ignore: decorator
-@inline function panelQ8x4Relaxed(wp: usize, a: usize, as: usize, nb: i32, y: usize, ys: usize, rows: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    let f0 = f32x4.splat(0);
-    let f1 = f32x4.splat(0);
-    let f2 = f32x4.splat(0);
-    let f3 = f32x4.splat(0);
-    for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
-      const a1 = a + as;
-      const a2 = a1 + as;
-      const a3 = a2 + as;
-      let i0 = i32x4.splat(0);
-      let i1 = i32x4.splat(0);
-      let i2 = i32x4.splat(0);
-      let i3 = i32x4.splat(0);
-      for (let j: usize = 0; j < 8; j++) {
-        const wv = v128.load(wp + 16 * j);
-        i0 = q8RelaxedStep(wv, a, j, i0);
-        i1 = q8RelaxedStep(wv, a1, j, i1);
-        i2 = q8RelaxedStep(wv, a2, j, i2);
-        i3 = q8RelaxedStep(wv, a3, j, i3);
-      }
-      const sw = v128.load(wp, 128);
-      f0 = scaleAdd(i0, sw, a, f0);
-      f1 = scaleAdd(i1, sw, a1, f1);
-      f2 = scaleAdd(i2, sw, a2, f2);
-      f3 = scaleAdd(i3, sw, a3, f3);
-    }
-    storeRows(y, f0, rows);
-    storeRows(y + ys, f1, rows);
-    storeRows(y + 2 * ys, f2, rows);
-    storeRows(y + 3 * ys, f3, rows);
-  }
-}
-
-// ---- q8, i16 widening multiply-add ----
+// ---- q8 ----
 
 // Widened rows 0,1 (wl) and 2,3 (wh) times 4 broadcast i16 activations: 2 lanes per row, summed by pairSum.
 
 // @ts-ignore: decorator
-@inline function q8I16Lo(wp: usize, a: usize, j: usize, acc: v128): v128 {
-  const w = i16x8.extend_low_i8x16_s(v128.load(wp + 16 * j));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(w, v128.load64_splat(a + A_I16 + 8 * j)));
-}
-
-// @ts-ignore: decorator
-@inline function q8I16Hi(wp: usize, a: usize, j: usize, acc: v128): v128 {
-  const w = i16x8.extend_high_i8x16_s(v128.load(wp + 16 * j));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(w, v128.load64_splat(a + A_I16 + 8 * j)));
-}
-// @ts-ignore: decorator
-@inline function panelQ8x1I16(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
+@inline function panelQ8x1(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
   let f = f32x4.splat(0);
   for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
     // unrolled: the loop counter would cost a third of the work per group
     let lo = i32x4.splat(0);
     let hi = i32x4.splat(0);
-    lo = q8I16Lo(wp, a, 0, lo); hi = q8I16Hi(wp, a, 0, hi);
-    lo = q8I16Lo(wp, a, 1, lo); hi = q8I16Hi(wp, a, 1, hi);
-    lo = q8I16Lo(wp, a, 2, lo); hi = q8I16Hi(wp, a, 2, hi);
-    lo = q8I16Lo(wp, a, 3, lo); hi = q8I16Hi(wp, a, 3, hi);
-    lo = q8I16Lo(wp, a, 4, lo); hi = q8I16Hi(wp, a, 4, hi);
-    lo = q8I16Lo(wp, a, 5, lo); hi = q8I16Hi(wp, a, 5, hi);
-    lo = q8I16Lo(wp, a, 6, lo); hi = q8I16Hi(wp, a, 6, hi);
-    lo = q8I16Lo(wp, a, 7, lo); hi = q8I16Hi(wp, a, 7, hi);
+    let w: v128, xs: v128;
+    w = v128.load(wp, 0);
+    xs = v128.load64_splat(a, A_I16 + 0);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 16);
+    xs = v128.load64_splat(a, A_I16 + 8);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 32);
+    xs = v128.load64_splat(a, A_I16 + 16);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 48);
+    xs = v128.load64_splat(a, A_I16 + 24);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 64);
+    xs = v128.load64_splat(a, A_I16 + 32);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 80);
+    xs = v128.load64_splat(a, A_I16 + 40);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 96);
+    xs = v128.load64_splat(a, A_I16 + 48);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    w = v128.load(wp, 112);
+    xs = v128.load64_splat(a, A_I16 + 56);
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
     f = scaleAdd(pairSum(lo, hi), v128.load(wp, 128), a, f);
   }
   storeRows(y, f, rows);
 }
 
 // @ts-ignore: decorator
-@inline function panelQ8x4I16(wp: usize, a: usize, as: usize, nb: i32, y: usize, ys: usize, rows: i32): void {
+@inline function panelQ8x4(wp: usize, a: usize, as: usize, nb: i32, y: usize, ys: usize, rows: i32): void {
   let f0 = f32x4.splat(0);
   let f1 = f32x4.splat(0);
   let f2 = f32x4.splat(0);
@@ -273,12 +205,10 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
   return i32x4.add(i32x4.extadd_pairwise_i16x8_s(acc16), v128.load32_splat(a + A_SUM8));
 }
 
-/** i16: lo/hi are nibble - 8 as i8; accL gets rows 0,1, accH rows 2,3. */
+/** i16 path: nibbles (0..15) widened to i16 times 4 broadcast i16 activations; 2 lanes per row. */
 // @ts-ignore: decorator
-@inline function q4I16Dot(wLo: v128, wHi: v128, a: usize, j: usize): v128 {
-  const xLo = v128.load64_splat(a + A_I16 + 8 * j);
-  const xHi = v128.load64_splat(a + A_I16 + 32 + 8 * j);
-  return i32x4.add(i32x4.dot_i16x8_s(wLo, xLo), i32x4.dot_i16x8_s(wHi, xHi));
+@inline function q4I16Dot(w16: v128, a: usize, xOff: usize, acc: v128): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(w16, v128.load64_splat(a + xOff)));
 }
 
 // @ts-ignore: decorator
@@ -303,12 +233,14 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
       let h = i32x4.splat(0);
       for (let j: usize = 0; j < 4; j++) {
         const v = v128.load(wp + 16 * j);
-        const lo = i8x16.sub(lowNibbles(v), i8x16.splat(8));
-        const hi = i8x16.sub(highNibbles(v), i8x16.splat(8));
-        l = i32x4.add(l, q4I16Dot(i16x8.extend_low_i8x16_s(lo), i16x8.extend_low_i8x16_s(hi), a, j));
-        h = i32x4.add(h, q4I16Dot(i16x8.extend_high_i8x16_s(lo), i16x8.extend_high_i8x16_s(hi), a, j));
+        const lo = lowNibbles(v);
+        const hi = highNibbles(v);
+        l = q4I16Dot(i16x8.extend_low_i8x16_u(lo), a, A_I16 + 8 * j, l);
+        h = q4I16Dot(i16x8.extend_high_i8x16_u(lo), a, A_I16 + 8 * j, h);
+        l = q4I16Dot(i16x8.extend_low_i8x16_u(hi), a, A_I16 + 32 + 8 * j, l);
+        h = q4I16Dot(i16x8.extend_high_i8x16_u(hi), a, A_I16 + 32 + 8 * j, h);
       }
-      isum = pairSum(l, h);
+      isum = i32x4.add(pairSum(l, h), v128.load32_splat(a + A_SUM8));
     }
     f = scaleAdd(isum, v128.load(wp, 64), a, f);
   }
@@ -349,27 +281,27 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
       let l1 = i32x4.splat(0), h1 = i32x4.splat(0);
       let l2 = i32x4.splat(0), h2 = i32x4.splat(0);
       let l3 = i32x4.splat(0), h3 = i32x4.splat(0);
-      for (let j: usize = 0; j < 4; j++) {
+      // one nibble half at a time keeps 2 widened weight vectors live (no register spills)
+      for (let half: usize = 0; half < 8; half++) {
+        const j = half >> 1;
         const v = v128.load(wp + 16 * j);
-        const lo = i8x16.sub(lowNibbles(v), i8x16.splat(8));
-        const hi = i8x16.sub(highNibbles(v), i8x16.splat(8));
-        const loL = i16x8.extend_low_i8x16_s(lo);
-        const hiL = i16x8.extend_low_i8x16_s(hi);
-        const loH = i16x8.extend_high_i8x16_s(lo);
-        const hiH = i16x8.extend_high_i8x16_s(hi);
-        l0 = i32x4.add(l0, q4I16Dot(loL, hiL, a, j));
-        h0 = i32x4.add(h0, q4I16Dot(loH, hiH, a, j));
-        l1 = i32x4.add(l1, q4I16Dot(loL, hiL, a1, j));
-        h1 = i32x4.add(h1, q4I16Dot(loH, hiH, a1, j));
-        l2 = i32x4.add(l2, q4I16Dot(loL, hiL, a2, j));
-        h2 = i32x4.add(h2, q4I16Dot(loH, hiH, a2, j));
-        l3 = i32x4.add(l3, q4I16Dot(loL, hiL, a3, j));
-        h3 = i32x4.add(h3, q4I16Dot(loH, hiH, a3, j));
+        const n = half & 1 ? highNibbles(v) : lowNibbles(v);
+        const wl = i16x8.extend_low_i8x16_u(n);
+        const wh = i16x8.extend_high_i8x16_u(n);
+        const xOff = A_I16 + 32 * (half & 1) + 8 * j;
+        l0 = q4I16Dot(wl, a, xOff, l0);
+        h0 = q4I16Dot(wh, a, xOff, h0);
+        l1 = q4I16Dot(wl, a1, xOff, l1);
+        h1 = q4I16Dot(wh, a1, xOff, h1);
+        l2 = q4I16Dot(wl, a2, xOff, l2);
+        h2 = q4I16Dot(wh, a2, xOff, h2);
+        l3 = q4I16Dot(wl, a3, xOff, l3);
+        h3 = q4I16Dot(wh, a3, xOff, h3);
       }
-      s0 = pairSum(l0, h0);
-      s1 = pairSum(l1, h1);
-      s2 = pairSum(l2, h2);
-      s3 = pairSum(l3, h3);
+      s0 = i32x4.add(pairSum(l0, h0), v128.load32_splat(a + A_SUM8));
+      s1 = i32x4.add(pairSum(l1, h1), v128.load32_splat(a1 + A_SUM8));
+      s2 = i32x4.add(pairSum(l2, h2), v128.load32_splat(a2 + A_SUM8));
+      s3 = i32x4.add(pairSum(l3, h3), v128.load32_splat(a3 + A_SUM8));
     }
     const sw = v128.load(wp, 64);
     f0 = scaleAdd(s0, sw, a, f0);

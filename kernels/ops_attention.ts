@@ -14,7 +14,8 @@
 // Work unit u = h · nQueryTiles + qt (head h, query tile qt); the pool splits units [0, H · nQT).
 // Scratch: SCRATCH_FLOATS_PER_UNIT f32 per unit (a key tile of scores and of rescale factors, m and
 // l of the tile's queries), so concurrent units never share scratch without knowing their thread;
-// in f16 mode also a [T, H, D] f32 region for the f16-rounded q.
+// an f16 cache also needs one K/V tile buffer per thread (each key tile is widened to f32 once and
+// reused by the unit's 16 queries) and, with the f16 accumulator, a [T, H, D] f32 region for q.
 import { hmax, hsum, loadHalf4, vexp, vroundHalf, vtanh } from './ops_math';
 
 const QUERY_TILE: i32 = 16;
@@ -182,7 +183,6 @@ function attentionUnit(
 // @ts-ignore: decorator
 @inline
 function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32, scale: f32, softcap: f32, scores: usize): f32 {
-  const esz: usize = 4;
   const sv = f32x4.splat(scale);
   const capped = softcap > 0;
   const cv = f32x4.splat(capped ? softcap : 1);
@@ -199,7 +199,7 @@ function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32
     let a3 = f32x4.splat(0);
     for (let d = 0; d < headDim; d += 4) {
       const qv = v128.load(qRow + ((<usize>d) << 2));
-      const ko = (<usize>d) * esz;
+      const ko = ((<usize>d) << 2);
       a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + ko)));
       a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + ko)));
       a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + ko)));
@@ -219,7 +219,7 @@ function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32
     const kj = kp + (<usize>j) * kvStride;
     let acc = f32x4.splat(0);
     for (let d = 0; d < headDim; d += 4) {
-      acc = f32x4.add(acc, f32x4.mul(v128.load(qRow + ((<usize>d) << 2)), v128.load(kj + (<usize>d) * esz)));
+      acc = f32x4.add(acc, f32x4.mul(v128.load(qRow + ((<usize>d) << 2)), v128.load(kj + ((<usize>d) << 2))));
     }
     let s = f32x4.mul(f32x4.splat(hsum(acc)), sv);
     if (capped) s = f32x4.mul(cv, vtanh(f32x4.div(s, cv)));
@@ -295,7 +295,6 @@ function perKeySoftmax(scores: usize, rescale: usize, n: i32, mOld: f32, l: f32)
 // @ts-ignore: decorator
 @inline
 function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp: usize, kvStride: usize, headDim: i32): void {
-  const esz: usize = 4;
   let d = 0;
   for (; d + 16 <= headDim; d += 16) {
     const o = oRow + ((<usize>d) << 2);
@@ -303,7 +302,7 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
     let o1 = v128.load(o, 16);
     let o2 = v128.load(o, 32);
     let o3 = v128.load(o, 48);
-    let vr = vp + (<usize>d) * esz;
+    let vr = vp + ((<usize>d) << 2);
     for (let j = 0; j < n; j++) {
       const at = (<usize>j) << 2;
       const ms = load<f32>(rescale + at);
@@ -316,9 +315,9 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
       }
       const pj = f32x4.splat(load<f32>(p + at));
       o0 = vroundHalf(f32x4.add(o0, f32x4.mul(v128.load(vr), pj)));
-      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr + 4 * esz), pj)));
-      o2 = vroundHalf(f32x4.add(o2, f32x4.mul(v128.load(vr + 8 * esz), pj)));
-      o3 = vroundHalf(f32x4.add(o3, f32x4.mul(v128.load(vr + 12 * esz), pj)));
+      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr + 16), pj)));
+      o2 = vroundHalf(f32x4.add(o2, f32x4.mul(v128.load(vr + 32), pj)));
+      o3 = vroundHalf(f32x4.add(o3, f32x4.mul(v128.load(vr + 48), pj)));
       vr += kvStride;
     }
     v128.store(o, o0);
@@ -329,7 +328,7 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
   for (; d < headDim; d += 4) {
     const o = oRow + ((<usize>d) << 2);
     let acc = v128.load(o);
-    let vr = vp + (<usize>d) * esz;
+    let vr = vp + ((<usize>d) << 2);
     for (let j = 0; j < n; j++) {
       const at = (<usize>j) << 2;
       const ms = load<f32>(rescale + at);
@@ -345,7 +344,6 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
 // @ts-ignore: decorator
 @inline
 function accumulateValues(oRow: usize, p: usize, n: i32, vp: usize, kvStride: usize, headDim: i32): void {
-  const esz: usize = 4;
   let d = 0;
   for (; d + 16 <= headDim; d += 16) {
     const o = oRow + ((<usize>d) << 2);
@@ -353,13 +351,13 @@ function accumulateValues(oRow: usize, p: usize, n: i32, vp: usize, kvStride: us
     let o1 = v128.load(o, 16);
     let o2 = v128.load(o, 32);
     let o3 = v128.load(o, 48);
-    let vr = vp + (<usize>d) * esz;
+    let vr = vp + ((<usize>d) << 2);
     for (let j = 0; j < n; j++) {
       const pj = f32x4.splat(load<f32>(p + ((<usize>j) << 2)));
       o0 = f32x4.add(o0, f32x4.mul(pj, v128.load(vr)));
-      o1 = f32x4.add(o1, f32x4.mul(pj, v128.load(vr + 4 * esz)));
-      o2 = f32x4.add(o2, f32x4.mul(pj, v128.load(vr + 8 * esz)));
-      o3 = f32x4.add(o3, f32x4.mul(pj, v128.load(vr + 12 * esz)));
+      o1 = f32x4.add(o1, f32x4.mul(pj, v128.load(vr + 16)));
+      o2 = f32x4.add(o2, f32x4.mul(pj, v128.load(vr + 32)));
+      o3 = f32x4.add(o3, f32x4.mul(pj, v128.load(vr + 48)));
       vr += kvStride;
     }
     v128.store(o, o0);
@@ -370,7 +368,7 @@ function accumulateValues(oRow: usize, p: usize, n: i32, vp: usize, kvStride: us
   for (; d < headDim; d += 4) {
     const o = oRow + ((<usize>d) << 2);
     let acc = v128.load(o);
-    let vr = vp + (<usize>d) * esz;
+    let vr = vp + ((<usize>d) << 2);
     for (let j = 0; j < n; j++) {
       acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(p + ((<usize>j) << 2))), v128.load(vr)));
       vr += kvStride;

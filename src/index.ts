@@ -31,3 +31,23 @@ declare module './model/model.js' {
 Model.prototype.createSession = function createSession(this: Model, opts?: SessionOptions): Session {
   return new Session(this, opts);
 };
+
+// --- chat and embeddings ---
+export { Chat, ChatContextError, createChat, type ChatOptions, type RespondParams } from './chat/chat.js';
+export type { ChatFormat } from './chat/chat-format.js';
+export { renderChatTemplate, ChatTemplateError, type ChatMessage } from './chat/index.js';
+export { embed, cosineSimilarity, type EmbedOptions, type Pooling } from './model/embed.js';
+import { embed as embedTexts, type EmbedOptions as EmbedOpts } from './model/embed.js';
+
+declare module './model/model.js' {
+  interface Model {
+    /** Embedding of one text ([dim], unit length by default); see embed() in src/model/embed.ts. */
+    embed(input: string, opts?: EmbedOpts): Promise<Float32Array>;
+    /** Embeddings of several texts, each computed on its own. */
+    embed(input: readonly string[], opts?: EmbedOpts): Promise<Float32Array[]>;
+  }
+}
+
+Model.prototype.embed = function embed(this: Model, input: string | readonly string[], opts?: EmbedOpts) {
+  return embedTexts(this, input as string, opts);
+} as Model['embed'];

@@ -5,6 +5,7 @@
 //   mirror  the engine's own attendF16 (one_chunk path, f16 V accumulator, separate mul and add)
 //   fma     one_chunk path as compiled with FMA contraction: V += v·vs and S = S·ms + vs rounded
 //           once (then V to f16); output V·(1/S) in f32
+//   fma-v / fma-s / mul-inv   each of those three changes alone
 //   tiled   batches of ≥ 64 queries take ggml_compute_forward_flash_attn_ext_tiled: q stays f32,
 //           KQ by f32 FMA over d, softmax per 64-key tile, V accumulated in f32 (FMA per key);
 //           smaller batches take the `fma` path
@@ -15,8 +16,8 @@ import { f16ToF32, roundToF16 } from '../../src/gguf/f16.js';
 import { ScalarKernels } from '../../src/kernels/scalar/index.js';
 import type { AttentionParams } from '../../src/kernels/types.js';
 
-export type AttentionVariant = 'mirror' | 'fma' | 'tiled' | 'f32acc';
-export const ATTENTION_VARIANTS: AttentionVariant[] = ['mirror', 'fma', 'tiled', 'f32acc'];
+export type AttentionVariant = 'mirror' | 'fma' | 'fma-v' | 'fma-s' | 'mul-inv' | 'tiled' | 'f32acc';
+export const ATTENTION_VARIANTS: AttentionVariant[] = ['mirror', 'fma', 'fma-v', 'fma-s', 'mul-inv', 'tiled', 'f32acc'];
 
 /** ggml's FA tile sizes (GGML_FA_TILE_Q, GGML_FA_TILE_KV). */
 const Q_TILE = 64;
@@ -36,7 +37,10 @@ function views(k: ScalarKernels): { f32: Float32Array; u16: Uint16Array } {
 /** fma(a, b, c) in f32: the product of two f32 values is exact in f64, so one rounding remains. */
 const fma32 = (a: number, b: number, c: number): number => fr(a * b + c);
 
-const attendFma: Attend = function (p, q, o, kv) {
+interface OneChunkFlags { fmaV: boolean; fmaS: boolean; mulInv: boolean }
+
+/** ggml's one_chunk path; the flags pick where the compiler contracted a·b + c into one FMA. */
+const oneChunk = (f: OneChunkFlags): Attend => function (p, q, o, kv) {
   const { f32, u16 } = views(this);
   const D = p.headDim;
   const qh = new Float64Array(D);
@@ -60,12 +64,16 @@ const attendFma: Attend = function (p, q, o, kv) {
     } else {
       vs = fr(Math.exp(s - M));
     }
-    for (let d = 0; d < D; d++) acc[d] = roundToF16(fma32(f16ToF32(u16[vBase + d]), vs, acc[d]));
-    S = fma32(S, ms, vs);
+    for (let d = 0; d < D; d++) {
+      const v = f16ToF32(u16[vBase + d]);
+      acc[d] = roundToF16(f.fmaV ? fma32(v, vs, acc[d]) : fr(acc[d] + fr(v * vs)));
+    }
+    S = f.fmaS ? fma32(S, ms, vs) : fr(fr(S * ms) + vs);
   }
   const inv = S === 0 ? 0 : fr(1 / S);
-  for (let d = 0; d < D; d++) f32[o + d] = fr(acc[d] * inv);
+  for (let d = 0; d < D; d++) f32[o + d] = f.mulInv ? fr(acc[d] * inv) : fr(acc[d] / S);
 };
+const attendFma = oneChunk({ fmaV: true, fmaS: true, mulInv: true });
 
 /** ggml's tiled path for one query row: keys in 64-wide tiles aligned at 0, f32 everywhere. */
 const attendTiledF32: Attend = function (p, q, o, kv) {
@@ -117,6 +125,9 @@ export function useAttentionVariant(v: AttentionVariant): void {
   switch (v) {
     case 'mirror': proto.attendF16 = original; break;
     case 'fma': proto.attendF16 = attendFma; break;
+    case 'fma-v': proto.attendF16 = oneChunk({ fmaV: true, fmaS: false, mulInv: false }); break;
+    case 'fma-s': proto.attendF16 = oneChunk({ fmaV: false, fmaS: true, mulInv: false }); break;
+    case 'mul-inv': proto.attendF16 = oneChunk({ fmaV: false, fmaS: false, mulInv: true }); break;
     case 'f32acc': proto.attendF16 = attendTiledF32; break;
     case 'tiled':
       proto.attendF16 = function (p, q, o, kv) {

@@ -25,6 +25,13 @@ export interface ModelConfig {
   ropeStyle: RopeStyle;
   /** Linear rope scaling: positions multiplied by this (1 / scaling factor). */
   ropeFreqScale: number;
+  /** ropeFreqScale of sliding-window layers (gemma3 local layers: 1), else ropeFreqScale. */
+  ropeFreqScaleSwa: number;
+  /**
+   * Tensor of per-pair rope frequency divisors [ropeDim / 2], used when the file has it:
+   * rope_freqs.weight (Llama 3) or rope_factors_short.weight (Phi-3 LongRoPE).
+   */
+  ropeFreqsTensor: string;
   ffnActivation: FfnActivation;
   /** Output matrix is the token embedding (no output.weight). */
   tiedEmbeddings: boolean;
@@ -38,6 +45,11 @@ export interface ModelConfig {
   embedScale: number;
   /** Multiplier on q·k (default 1/sqrt(headDim)). */
   attnScale: number;
+  /**
+   * llama.cpp multiplies q by attnScale before attention and runs attention with scale 1
+   * (gemma, phi3): the same math, but q is rounded to f16 after scaling, so we mirror it.
+   */
+  attnScaleOnQuery: boolean;
   /** Attention logit soft-cap (gemma2), 0 = off. */
   attnSoftcap: number;
   /** Final logit soft-cap (gemma2), 0 = off. */

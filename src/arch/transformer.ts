@@ -18,11 +18,13 @@ export interface ForwardContext {
   views: MemoryViews;
 }
 
-export type LogitsWanted = 'last' | 'all' | 'none';
+/** 'hidden': the final normed hidden states [T, dim] (for embeddings) instead of logits. */
+export type LogitsWanted = 'last' | 'all' | 'none' | 'hidden';
 
 /**
  * Runs T ≤ scratch.maxBatch tokens through the model, writing their K/V into the cache rows
- * [pos0, pos0 + T). Returns the logits pointer: [1, V] for 'last', [T, V] for 'all'.
+ * [pos0, pos0 + T). Returns the logits pointer: [1, V] for 'last', [T, V] for 'all';
+ * for 'hidden', the output-normed hidden states [T, dim].
  */
 export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>, pos0: number, wanted: LogitsWanted): number {
   const { cfg, weights: w, kernels: K, scratch: s, views } = ctx;
@@ -52,17 +54,18 @@ export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>
     if (lw.kNorm) K.rmsnorm(s.k, lw.kNorm, s.k, T * Hkv, D, cfg.normEps);
     const rope = {
       posPtr: s.pos, nTokens: T, headDim: D, nRot: cfg.ropeDim,
-      freqBase: swa ? cfg.ropeBaseSwa : cfg.ropeBase, freqScale: cfg.ropeFreqScale,
+      freqBase: swa ? cfg.ropeBaseSwa : cfg.ropeBase, freqScale: swa ? cfg.ropeFreqScaleSwa : cfg.ropeFreqScale,
       neox: cfg.ropeStyle === 'neox', freqFactorsPtr: w.ropeFreqs ?? 0,
     };
     K.rope({ ...rope, xPtr: s.q, nHeads: H });
     K.rope({ ...rope, xPtr: s.k, nHeads: Hkv });
+    if (cfg.attnScaleOnQuery) K.scale(s.q, T * H * D, cfg.attnScale);
     K.kvStore(s.k, T, Hkv * D, kv.k[l], kv.kvType, pos0);
     K.kvStore(s.v, T, Hkv * Dv, kv.v[l], kv.kvType, pos0);
     K.attention({
       qPtr: s.q, kCachePtr: kv.k[l], vCachePtr: kv.v[l], outPtr: s.attn,   // attn: [T, H*Dv]
       nTokens: T, pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType: kv.kvType,
-      scale: cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
+      scale: cfg.attnScaleOnQuery ? 1 : cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
     });
     K.matmul(lw.wo, s.attn, s.xb, T);                                  // xb: [T, dim]
     if (lw.bo) K.addBias(s.xb, lw.bo, T, dim);
@@ -81,6 +84,10 @@ export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>
   }
 
   if (wanted === 'none') return s.logits;
+  if (wanted === 'hidden') {
+    K.rmsnorm(s.x, w.outputNorm, s.xb, T, dim, cfg.normEps);           // xb: [T, dim]
+    return s.xb;
+  }
   const first = wanted === 'last' ? T - 1 : 0;
   const n = T - first;
   const xFirst = s.x + first * dim * 4;

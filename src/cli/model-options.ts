@@ -4,7 +4,10 @@ import { loadModel, type Model } from '../index.js';
 import { parseQuantMode } from '../model/quant-mode.js';
 import type { OptionSpec } from './args.js';
 import { UsageError } from './errors.js';
-import { createProgress, downloadReporter, type Progress } from './progress.js';
+import { createProgress, downloadReporter, progressMode, type Progress } from './progress.js';
+
+/** Below this size a non-terminal load prints no progress lines (they would be noise). */
+const PLAIN_PROGRESS_MIN_BYTES = 64 << 20;
 
 export const MODEL_OPTIONS = {
   threads: { type: 'number', short: 't', help: 'threads incl. the main one (default: TSLLAMA_THREADS or all cores)' },
@@ -41,6 +44,8 @@ export async function openModel(ref: string, o: ModelCliOptions): Promise<Model>
       fastMath: o['fast-math'],
       tune: !o['no-tune'],
       onProgress: o.quiet ? undefined : (done, total) => {
+        if (progressMode(process.stderr) === 'plain' && total < PLAIN_PROGRESS_MIN_BYTES) return;
+        if (progressMode(process.stderr) === 'off') return;
         progress ??= createProgress({ label: 'loading', total });
         progress.update(done);
       },

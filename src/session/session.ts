@@ -47,6 +47,8 @@ export class Session {
   private recorder = new StatsRecorder();
   private disposed = false;
   lastStopReason: StopReason | null = null;
+  /** Tokens run through the model by this session since it was created (prefix reuse shows here). */
+  nEvaluated = 0;
 
   constructor(readonly model: Model, opts: SessionOptions = {}) {
     this.nCtx = opts.contextLength ?? model.defaultContext;
@@ -91,6 +93,7 @@ export class Session {
       const wanted = all ? 'all' : isLast ? 'last' : 'none';
       const ptr = this.model.forward(this.kv, chunk, this.history.length, wanted);
       this.history.push(...chunk);
+      this.nEvaluated += chunk.length;
       const f32 = this.model.views.f32;
       if (all) all.set(f32.subarray(ptr >> 2, (ptr >> 2) + chunk.length * nVocab), i * nVocab);
       if (isLast) {

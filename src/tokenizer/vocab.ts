@@ -9,7 +9,8 @@ const SUPPORTED_MODELS: TokenizerModel[] = ['llama', 'gpt2', 'bert'];
 
 // Token texts llama.cpp (llama-vocab.cpp, 2025-2026) recognises by name. It marks every token it finds this way
 // as control (adding the bit), which also stops it being split out of plain text when parse_special is off.
-const EOT_TEXTS = ['<|eot_id|>', '<|im_end|>', '<|end|>', '<end_of_turn>', '<|endoftext|>', '<|end_of_text|>', '<EOT>', '_<EOT>', '[EOT]', '<end_of_utterance>'];
+const EOT_TEXTS = ['<|eot_id|>', '<|im_end|>', '<|end|>', '<end_of_turn>', '<|endoftext|>', '<|end_of_text|>', '<EOT>', '_<EOT>', '[EOT]',
+  '<end_of_utterance>', '<｜end▁of▁sentence｜>'];
 const EOG_TEXTS = ['<|eot_id|>', '<|im_end|>', '<|end|>', '<|return|>', '<|call|>', '<|flush|>', '<|calls|>', '<end_of_turn>', '<|endoftext|>',
   '</s>', '<|eom_id|>', '<EOT>', '_<EOT>', '[EOT]', '[EOS]', '<|end_of_text|>', '<end_of_utterance>', '<eos>', '<turn|>', '<|tool_response>'];
 /** FIM token texts per role (GGUF key tokenizer.ggml.fim_<role>_token_id); pad/rep/sep also end generation. */

@@ -71,7 +71,7 @@ test('pull in a terminal draws a bar redrawn in place', async (t) => {
     : await runCli(['pull', `hf:${TEST_REPOS.stories}:F32`], { ...env, TSLLAMA_PROGRESS: 'tty' });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const out = r.stdout + r.stderr; // script merges the terminal's output into stdout
-  assert.match(out, /\rstories260K-F32\.gguf \[=+\] 100%  1\.19 MB\/1\.19 MB  [\d.]+ [KMG]?B\/s  0s left\x1b\[K/);
+  assert.match(out, /\rstories260K-F32\.gguf \[=+\] 100%  1\.19 MB\/1\.19 MB  [\d.]+ [KMG]?B\/s  0s left\x1b\[K/, JSON.stringify(out));
   assert.ok(!/stories260K-F32\.gguf: starting/.test(out), 'no plain lines on a terminal');
 });
 

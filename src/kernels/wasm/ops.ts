@@ -23,6 +23,10 @@ export function setOpsTuning(t: { inlineWork?: number }): void {
   if (t.inlineWork !== undefined) inlineWork = t.inlineWork;
 }
 
+function align64(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
 function checkCount(op: string, what: string, n: number, min = 0): void {
   if (!Number.isInteger(n) || n < min) throw new Error(`${op}: ${what} must be an integer ≥ ${min}, got ${n}`);
 }
@@ -86,15 +90,22 @@ export function attentionWasm(ctx: WasmContext, p: AttentionParams): void {
   const exp = ctx.pool.exports;
   const queryTile = exp.attention_query_tile() as number;
   const units = H * Math.ceil(T / queryTile);
-  const unitBytes = units * (exp.attention_scratch_floats_per_unit() as number) * 4;
-  const halfAccumulator = p.kvType === 'f16' && !ctx.fastMath;
-  // [units] per-unit tiles, then (f16 accumulator) q rounded to f16: [T, H, D] f32.
-  const scratch = ctx.scratch('attn', unitBytes + (halfAccumulator ? T * H * D * 4 : 0));
+  const halfCache = p.kvType === 'f16';
+  const halfAccumulator = halfCache && !ctx.fastMath;
+  // 'attn' scratch: [units] per-unit tiles | q rounded to f16 [T, H, D] f32 (f16 accumulator) |
+  // (f16 cache) one claim flag per thread, padded to 64 bytes, then per thread a K/V tile buffer.
+  const unitBytes = align64(units * (exp.attention_scratch_floats_per_unit() as number) * 4);
+  const qHalfBytes = halfAccumulator ? align64(T * H * D * 4) : 0;
+  const nSlots = ctx.pool.threads;
+  const slotBytes = halfCache ? align64(nSlots * 4) + nSlots * 2 * (exp.attention_key_tile() as number) * D * 4 : 0;
+  const scratch = ctx.scratch('attn', unitBytes + qHalfBytes + slotBytes);
   const qHalf = halfAccumulator ? scratch + unitBytes : 0;
+  const slots = halfCache ? scratch + unitBytes + qHalfBytes : 0;
+  if (halfCache) ctx.views.i32.fill(0, slots >> 2, (slots >> 2) + nSlots);
   const keysPerQuery = p.window > 0 ? Math.min(p.window, p.pos0 + T) : p.pos0 + T;
   const args = [
-    p.qPtr, p.kCachePtr, p.vCachePtr, p.outPtr, scratch, qHalf, T, p.pos0, H, Hkv, D,
-    p.kvType === 'f16' ? 1 : 0, p.scale, p.softcap, p.window,
+    p.qPtr, p.kCachePtr, p.vCachePtr, p.outPtr, scratch, slots, nSlots, qHalf, T, p.pos0, H, Hkv, D,
+    halfCache ? 1 : 0, p.scale, p.softcap, p.window,
   ];
   runSplit(ctx, 'attention_units', args, units, 2 * T * H * keysPerQuery * D);
 }
