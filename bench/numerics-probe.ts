@@ -1,13 +1,15 @@
 // Numerics probe (run by hand): which llama.cpp code paths produced ../shared/golden, and what our
 // scalar oracle would need to agree with them.
 //
-//   node dist/bench/numerics-probe.js [llama|ours|versus|all] [--models fp32,q8,q4] [--variants mirror,fma,tiled,f32acc]
+//   node dist/bench/numerics-probe.js [llama|ours|versus|sensitivity|all] [--models fp32,q8,q4]
+//     [--variants mirror,fma,...] [--matmul exact|lanes]
 //
 // "llama": node-llama-cpp (this machine's llama.cpp build) under several context settings vs the goldens.
 // "ours":  our scalar engine with each attention variant (bench/numerics/attention-variants.ts) vs the
 //          goldens: prefill logits at every position, and teacher-forced decode steps (golden greedy
 //          ids fed one at a time) compared on the top-2 gap.
 // "versus": our engine vs this machine's llama.cpp at full precision over the whole vocabulary.
+// "sensitivity": our engine vs itself with ±1 ulp noise on every matmul output (the chaos floor).
 // Errors are shift-invariant over each position's golden top-10 ids (node-llama-cpp gives log-probs).
 import { existsSync } from 'node:fs';
 import { loadModel } from '../src/index.js';
@@ -15,6 +17,7 @@ import type { QuantMode } from '../src/model/quant-mode.js';
 import { sharedPath } from '../test/helpers/data.js';
 import { readGolden, type Golden, type GoldenCase } from '../test/helpers/golden.js';
 import { disposeLlamaCpp, llamaCppAvailable, llamaCppGreedy, llamaCppLogits, shiftInvariantError, top2, type LlamaCppOptions } from '../test/helpers/llamacpp.js';
+import { useMatmulJitter, type MatmulVariant } from './numerics/matmul-variants.js';
 import { ATTENTION_VARIANTS, useAttentionVariant, type AttentionVariant } from './numerics/attention-variants.js';
 
 const MODELS: Record<string, { file: string; golden: string; quant: QuantMode }> = {
@@ -166,6 +169,53 @@ async function probeVersus(names: string[], variants: AttentionVariant[]): Promi
   await disposeLlamaCpp();
 }
 
+/**
+ * Sensitivity: our engine against itself with every matmul output moved by ±1 ulp (three seeds).
+ * The spread is the floor below which no implementation can be expected to agree with llama.cpp
+ * without copying its summation order.
+ */
+async function probeSensitivity(names: string[], matmulVariant: MatmulVariant): Promise<void> {
+  for (const name of names) {
+    const m = MODELS[name];
+    const golden = readGolden(sharedPath(m.golden));
+    const nV = golden.n_vocab;
+    const allIds = Array.from({ length: nV }, (_, i) => i);
+    console.log(`\n## sensitivity of ours (scalar, ${m.quant}) to ±1 ulp matmul noise`);
+    const model = await loadModel(sharedPath(m.file), { quant: m.quant, backend: 'scalar', threads: 1, contextLength: 512 });
+    try {
+      const run = (c: GoldenCase, seed: number): { pre: Float32Array; gaps: number[] } => {
+        useMatmulJitter(seed, matmulVariant);
+        const s = model.createSession({ contextLength: 512 });
+        const pre = s.eval(c.prompt_ids, { allLogits: true });
+        const gaps = teacherForcedGaps(s, c, pre.subarray(pre.length - nV));
+        s.dispose();
+        return { pre, gaps };
+      };
+      const parts: string[] = [];
+      for (const [i, c] of golden.cases.entries()) {
+        const base = run(c, 0);
+        let maxPre = 0;
+        let maxGap = 0;
+        let first = Infinity;
+        for (const seed of [1, 2, 3]) {
+          const r = run(c, seed);
+          c.prompt_ids.forEach((_, p) => {
+            const e = shiftInvariantError(base.pre.subarray(p * nV, (p + 1) * nV), r.pre.subarray(p * nV, (p + 1) * nV), allIds);
+            maxPre = Math.max(maxPre, e);
+            if (e > 1e-4) first = Math.min(first, p);
+          });
+          maxGap = Math.max(maxGap, gapErrors(r.gaps, base.gaps).max);
+        }
+        parts.push(`#${i} prefill ${maxPre.toExponential(1)}${first < Infinity ? ` (> 1e-4 from ${first})` : ''}, decode gap ${maxGap.toExponential(1)}`);
+      }
+      console.log(`- ${parts.join('; ')}`);
+    } finally {
+      useMatmulJitter(0, matmulVariant);
+      await model.dispose();
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const section = argv.find((a) => !a.startsWith('--') && !argv[argv.indexOf(a) - 1]?.startsWith('--')) ?? 'all';
   const opt = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
@@ -176,9 +226,13 @@ async function main(argv: string[]): Promise<void> {
   for (const n of names) {
     if (!existsSync(sharedPath(MODELS[n].file))) throw new Error(`test data missing: ${sharedPath(MODELS[n].file)}`);
   }
+  const matmul = (opt('matmul') ?? 'exact') as MatmulVariant;
+  if (matmul !== 'exact' && matmul !== 'lanes') throw new Error(`unknown --matmul "${matmul}" (expected exact or lanes)`);
+  useMatmulJitter(0, matmul);
   if (section === 'llama' || section === 'all') await probeLlama(names);
   if (section === 'ours' || section === 'all') await probeOurs(names, variants);
   if (section === 'versus' || section === 'all') await probeVersus(names, variants);
+  if (section === 'sensitivity' || section === 'all') await probeSensitivity(names, matmul);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

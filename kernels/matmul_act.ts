@@ -2,16 +2,14 @@
 // block exactly like ggml's x86 quantize_row_q8_0 (d = amax/127 rounded to f16, q = nearest-even
 // of x * 127/amax), stored in every form the weight kernels want, so they never convert per row.
 //
-// Activation block, ACT_BLOCK = 176 bytes per (token, 32-block):
-//   [0, 64)    q as i16[32]          (i16 widening multiply-add path)
+// Activation block, ACT_BLOCK = 112 bytes per (token, 32-block):
+//   [0, 64)    q as i16[32]          (i16 widening multiply-add paths)
 //   [64, 96)   q as i8[32]           (relaxed q4: signed operand against 0..15 nibbles)
-//   [96, 128)  |q| as u8[32]         (relaxed q8: the 0..127 operand)
-//   [128, 160) q < 0 ? 0xff : 0      (relaxed q8: flips the weight's sign)
-//   160        d f32 (an f16 value)
-//   164        -8 · Σq i32           (q4: folds the nibble offset 8 into one add)
+//   96         d f32 (an f16 value)
+//   100        -8 · Σq i32           (q4: folds the nibble offset 8 into one add)
 import { hmaxF32, hsumI32, roundF16 } from './matmul_common';
 
-export const ACT_BLOCK: i32 = 176;
+export const ACT_BLOCK: i32 = 112;
 
 /** Quantizes tokens [t0, t1) of x [T, K] f32 into act [T, K/32] blocks. */
 export function quantize_act_q8(xPtr: usize, actPtr: usize, K: i32, t0: i32, t1: i32): void {
@@ -60,11 +58,7 @@ export function quantize_act_q8(xPtr: usize, actPtr: usize, K: i32, t0: i32, t1:
   const b1 = i8x16.narrow_i16x8_s(h2, h3);
   v128.store(a, b0, 64);
   v128.store(a, b1, 80);
-  v128.store(a, i8x16.abs(b0), 96);
-  v128.store(a, i8x16.abs(b1), 112);
-  v128.store(a, i8x16.lt_s(b0, i8x16.splat(0)), 128);
-  v128.store(a, i8x16.lt_s(b1, i8x16.splat(0)), 144);
-  store<f32>(a, d, 160);
+  store<f32>(a, d, 96);
   const s = i32x4.add(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3)), i32x4.add(i32x4.add(q4, q5), i32x4.add(q6, q7)));
-  store<i32>(a, -8 * hsumI32(s), 164);
+  store<i32>(a, -8 * hsumI32(s), 100);
 }

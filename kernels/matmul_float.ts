@@ -70,39 +70,24 @@ export function matmul_f16(w: usize, x: usize, y: usize, K: i32, N: i32, T: i32,
 
 // @ts-ignore: decorator
 @inline function panelF32x4(wp: usize, x: usize, xs: usize, K: i32, y: usize, ys: usize, rows: i32): void {
-  // two chains per token (even / odd k)
-  let e0 = f32x4.splat(0), o0 = f32x4.splat(0);
-  let e1 = f32x4.splat(0), o1 = f32x4.splat(0);
-  let e2 = f32x4.splat(0), o2 = f32x4.splat(0);
-  let e3 = f32x4.splat(0), o3 = f32x4.splat(0);
-  const x1 = x + xs;
-  const x2 = x1 + xs;
-  const x3 = x2 + xs;
-  let k = 0;
-  let o: usize = 0;
-  for (; k + 2 <= K; k += 2, wp += 32, o += 8) {
-    const we = v128.load(wp, 0);
-    const wo = v128.load(wp, 16);
-    e0 = madd(we, v128.load32_splat(x + o, 0), e0);
-    o0 = madd(wo, v128.load32_splat(x + o, 4), o0);
-    e1 = madd(we, v128.load32_splat(x1 + o, 0), e1);
-    o1 = madd(wo, v128.load32_splat(x1 + o, 4), o1);
-    e2 = madd(we, v128.load32_splat(x2 + o, 0), e2);
-    o2 = madd(wo, v128.load32_splat(x2 + o, 4), o2);
-    e3 = madd(we, v128.load32_splat(x3 + o, 0), e3);
-    o3 = madd(wo, v128.load32_splat(x3 + o, 4), o3);
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let x1 = x + xs;
+  let x2 = x1 + xs;
+  let x3 = x2 + xs;
+  for (let k = 0; k < K; k++, wp += 16, x += 4, x1 += 4, x2 += 4, x3 += 4) {
+    const wv = v128.load(wp);
+    c0 = madd(wv, v128.load32_splat(x), c0);
+    c1 = madd(wv, v128.load32_splat(x1), c1);
+    c2 = madd(wv, v128.load32_splat(x2), c2);
+    c3 = madd(wv, v128.load32_splat(x3), c3);
   }
-  if (k < K) {
-    const we = v128.load(wp);
-    e0 = madd(we, v128.load32_splat(x + o), e0);
-    e1 = madd(we, v128.load32_splat(x1 + o), e1);
-    e2 = madd(we, v128.load32_splat(x2 + o), e2);
-    e3 = madd(we, v128.load32_splat(x3 + o), e3);
-  }
-  storeRows(y, f32x4.add(e0, o0), rows);
-  storeRows(y + ys, f32x4.add(e1, o1), rows);
-  storeRows(y + 2 * ys, f32x4.add(e2, o2), rows);
-  storeRows(y + 3 * ys, f32x4.add(e3, o3), rows);
+  storeRows(y, c0, rows);
+  storeRows(y + ys, c1, rows);
+  storeRows(y + 2 * ys, c2, rows);
+  storeRows(y + 3 * ys, c3, rows);
 }
 
 // ---- f16 ----

@@ -20,8 +20,8 @@ import { ACT_BLOCK } from './matmul_act';
 // Activation block field offsets (see matmul_act.ts).
 const A_I16: usize = 0;
 const A_I8: usize = 64;
-const A_D: usize = 160;
-const A_SUM8: usize = 164;
+const A_D: usize = 96;
+const A_SUM8: usize = 100;
 
 const KIND_Q8: i32 = 0;
 const KIND_Q4: i32 = 1;

@@ -21,20 +21,39 @@ export interface ForwardContext {
 /** 'hidden': the final normed hidden states [T, dim] (for embeddings) instead of logits. */
 export type LogitsWanted = 'last' | 'all' | 'none' | 'hidden';
 
+/** One sequence's slice of a batch: its KV cache and its tokens at positions [pos0, pos0 + n). */
+export interface BatchSegment {
+  kv: KVCache;
+  ids: ArrayLike<number>;
+  pos0: number;
+}
+
 /**
  * Runs T ≤ scratch.maxBatch tokens through the model, writing their K/V into the cache rows
  * [pos0, pos0 + T). Returns the logits pointer: [1, V] for 'last', [T, V] for 'all';
  * for 'hidden', the output-normed hidden states [T, dim].
  */
 export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>, pos0: number, wanted: LogitsWanted): number {
+  return forwardBatch(ctx, [{ kv, ids, pos0 }], wanted);
+}
+
+/**
+ * Several sequences in one forward pass (batched decoding of concurrent sessions): matmuls run
+ * over all their tokens at once; K/V stores and attention run per segment against its own cache.
+ * 'last' returns [nSegments, V]: each segment's last-token logits, in order.
+ */
+export function forwardBatch(ctx: ForwardContext, segments: readonly BatchSegment[], wanted: LogitsWanted): number {
   const { cfg, weights: w, kernels: K, scratch: s, views } = ctx;
-  const T = ids.length;
   const { dim, nHeads: H, nKvHeads: Hkv, headDim: D, headDimV: Dv, ffnDim: F } = cfg;
   const i32 = views.i32;
-  for (let t = 0; t < T; t++) {
-    i32[(s.ids >> 2) + t] = ids[t];
-    i32[(s.pos >> 2) + t] = pos0 + t;
+  let T = 0;
+  for (const seg of segments) {
+    for (let t = 0; t < seg.ids.length; t++, T++) {
+      i32[(s.ids >> 2) + T] = seg.ids[t];
+      i32[(s.pos >> 2) + T] = seg.pos0 + t;
+    }
   }
+  if (T > s.maxBatch) throw new Error(`batch of ${T} tokens exceeds the scratch size ${s.maxBatch}`);
 
   K.embed(w.tokEmbd, s.ids, T, s.x);                                   // x: [T, dim]
   if (cfg.embedScale !== 1) K.scale(s.x, T * dim, cfg.embedScale);
@@ -60,13 +79,18 @@ export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>
     K.rope({ ...rope, xPtr: s.q, nHeads: H });
     K.rope({ ...rope, xPtr: s.k, nHeads: Hkv });
     if (cfg.attnScaleOnQuery) K.scale(s.q, T * H * D, cfg.attnScale);
-    K.kvStore(s.k, T, Hkv * D, kv.k[l], kv.kvType, pos0);
-    K.kvStore(s.v, T, Hkv * Dv, kv.v[l], kv.kvType, pos0);
-    K.attention({
-      qPtr: s.q, kCachePtr: kv.k[l], vCachePtr: kv.v[l], outPtr: s.attn,   // attn: [T, H*Dv]
-      nTokens: T, pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType: kv.kvType,
-      scale: cfg.attnScaleOnQuery ? 1 : cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
-    });
+    let row = 0;
+    for (const { kv, ids, pos0 } of segments) {
+      const n = ids.length;
+      K.kvStore(s.k + row * Hkv * D * 4, n, Hkv * D, kv.k[l], kv.kvType, pos0);
+      K.kvStore(s.v + row * Hkv * Dv * 4, n, Hkv * Dv, kv.v[l], kv.kvType, pos0);
+      K.attention({
+        qPtr: s.q + row * H * D * 4, kCachePtr: kv.k[l], vCachePtr: kv.v[l], outPtr: s.attn + row * H * Dv * 4, // attn: [T, H*Dv]
+        nTokens: n, pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType: kv.kvType,
+        scale: cfg.attnScaleOnQuery ? 1 : cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
+      });
+      row += n;
+    }
     K.matmul(lw.wo, s.attn, s.xb, T);                                  // xb: [T, dim]
     if (lw.bo) K.addBias(s.xb, lw.bo, T, dim);
     if (lw.postAttnNorm) K.rmsnorm(s.xb, lw.postAttnNorm, s.xb, T, dim, cfg.normEps);
@@ -88,9 +112,19 @@ export function forward(ctx: ForwardContext, kv: KVCache, ids: ArrayLike<number>
     K.rmsnorm(s.x, w.outputNorm, s.xb, T, dim, cfg.normEps);           // xb: [T, dim]
     return s.xb;
   }
-  const first = wanted === 'last' ? T - 1 : 0;
-  const n = T - first;
-  const xFirst = s.x + first * dim * 4;
+  let xFirst = s.x;
+  let n = T;
+  if (wanted === 'last') {
+    // Gather each segment's last row into xb: [nSegments, dim].
+    const f32 = views.f32;
+    let end = 0;
+    segments.forEach((seg, i) => {
+      end += seg.ids.length;
+      f32.copyWithin((s.xb >> 2) + i * dim, (s.x >> 2) + (end - 1) * dim, (s.x >> 2) + end * dim);
+    });
+    xFirst = s.xb;
+    n = segments.length;
+  }
   K.rmsnorm(xFirst, w.outputNorm, s.xb, n, dim, cfg.normEps);
   K.matmul(w.output, s.xb, s.logits, n);                               // logits: [n, V]
   if (cfg.finalSoftcap > 0) K.softcap(s.logits, n * cfg.nVocab, cfg.finalSoftcap);

@@ -92,6 +92,12 @@ export class Chat {
     this.system = text;
   }
 
+  /** Removes and returns the last message (e.g. a user turn that did not fit the context). */
+  removeLastMessage(): ChatMessage | undefined {
+    this.assertIdle();
+    return this.messages.pop();
+  }
+
   /** Forgets the conversation (the system prompt stays); the KV cache is reused where it still matches. */
   reset(): void {
     this.assertIdle();

@@ -105,6 +105,34 @@ export class Session {
     return all ?? (last as Float32Array);
   }
 
+  /**
+   * Evaluates a few tokens for each of several sessions of one model in a single forward pass
+   * (the server's batched decoding: one GEMM over all streams instead of one GEMV per stream).
+   * Afterwards each session's `logits` are those of its last token, as if it had run eval() alone.
+   */
+  static evalBatch(items: readonly { session: Session; ids: readonly number[] }[]): void {
+    if (items.length === 0) return;
+    const model = items[0].session.model;
+    let total = 0;
+    for (const { session, ids } of items) {
+      session.assertLive();
+      if (session.model !== model) throw new Error('evalBatch: all sessions must belong to one model');
+      if (ids.length === 0) throw new Error('evalBatch: every session needs at least one token');
+      if (session.history.length + ids.length > session.nCtx) throw new ContextOverflowError(session.history.length + ids.length, session.nCtx);
+      total += ids.length;
+    }
+    if (new Set(items.map((i) => i.session)).size !== items.length) throw new Error('evalBatch: a session appears twice');
+    if (total > model.scratch.maxBatch) throw new Error(`evalBatch: ${total} tokens exceed the batch size ${model.scratch.maxBatch}`);
+    const ptr = model.forwardBatch(items.map(({ session, ids }) => ({ kv: session.kv, ids, pos0: session.history.length })), 'last');
+    const nVocab = model.config.nVocab;
+    const f32 = model.views.f32;
+    items.forEach(({ session, ids }, i) => {
+      session.history.push(...ids);
+      session.nEvaluated += ids.length;
+      session.lastLogits = f32.slice((ptr >> 2) + i * nVocab, (ptr >> 2) + (i + 1) * nVocab);
+    });
+  }
+
   /** Drops cache entries after the first `n` tokens (regenerate / edit). */
   truncate(n: number): void {
     if (n < 0 || n > this.history.length) throw new Error(`cannot truncate to ${n}: the cache holds ${this.history.length} tokens`);

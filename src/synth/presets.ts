@@ -19,6 +19,17 @@ export interface SynthPreset {
   tiedEmbeddings: boolean;
   /** Defaults to dim / nHeads. */
   headDim?: number;
+  /** Rotated dims per head (rope.dimension_count); defaults to the head size. */
+  ropeDim?: number;
+  /** Per-pair rope frequency factors: rope_freqs.weight (llama 3), rope_factors_{short,long} (phi3). */
+  ropeFactors?: boolean;
+  /** Linear rope scaling factor (rope.scaling.type linear). */
+  ropeScaleLinear?: number;
+  /** attention.sliding_window */
+  slidingWindow?: number;
+  /** attn_logit_softcapping / final_logit_softcapping (gemma2, gemma3). */
+  attnSoftcap?: number;
+  finalSoftcap?: number;
   /** tokenizer.ggml.pre */
   tokenizerPre: string;
   chatTemplate?: string;
@@ -39,6 +50,52 @@ export const PRESETS: Record<string, SynthPreset> = {
     arch: 'llama', vocabSize: 49152, dim: 576, nLayers: 30, nHeads: 9, nKVHeads: 3, ffnDim: 1536,
     contextLength: 8192, rmsEps: 1e-5, ropeTheta: 100000, tiedEmbeddings: true,
     tokenizerPre: 'smollm', chatTemplate: CHATML_TEMPLATE,
+  },
+  // One small shape per family (dim 64, vocab 1024), with that family's tensor names and metadata
+  // keys, exercising what sets it apart. Logit parity with llama.cpp: test/arch/families.test.ts.
+  'llama3-tiny': {
+    arch: 'llama', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128,
+    contextLength: 512, rmsEps: 1e-5, ropeTheta: 500000, tiedEmbeddings: true, ropeFactors: true,
+    tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
+  },
+  'mistral3-tiny': {
+    arch: 'mistral3', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 1, ffnDim: 128,
+    contextLength: 512, rmsEps: 1e-5, ropeTheta: 1000000, tiedEmbeddings: false,
+    tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
+  },
+  'qwen2-tiny': {
+    arch: 'qwen2', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128,
+    contextLength: 512, rmsEps: 1e-6, ropeTheta: 1000000, tiedEmbeddings: true,
+    tokenizerPre: 'qwen2', chatTemplate: CHATML_TEMPLATE,
+  },
+  'qwen3-tiny': {
+    arch: 'qwen3', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128, headDim: 32,
+    contextLength: 512, rmsEps: 1e-6, ropeTheta: 1000000, tiedEmbeddings: true,
+    tokenizerPre: 'qwen2', chatTemplate: CHATML_TEMPLATE,
+  },
+  // Not "phi3-tiny": llama.cpp gives models whose general.name contains "phi3" Phi-3 token
+  // attributes and then needs <s>, </s> and <unk> in the vocabulary (llama-vocab.cpp).
+  'phi-tiny': {
+    arch: 'phi3', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128, ropeDim: 12,
+    contextLength: 512, rmsEps: 1e-5, ropeTheta: 10000, tiedEmbeddings: false, ropeFactors: true,
+    tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
+  },
+  'gemma-tiny': {
+    arch: 'gemma', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 1, ffnDim: 128, headDim: 32,
+    contextLength: 512, rmsEps: 1e-6, ropeTheta: 10000, tiedEmbeddings: true,
+    tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
+  },
+  'gemma2-tiny': {
+    arch: 'gemma2', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128,
+    contextLength: 512, rmsEps: 1e-6, ropeTheta: 10000, tiedEmbeddings: true,
+    slidingWindow: 6, attnSoftcap: 0.5, finalSoftcap: 1.5,
+    tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
+  },
+  'gemma3-tiny': {
+    arch: 'gemma3', vocabSize: 1024, dim: 64, nLayers: 6, nHeads: 4, nKVHeads: 2, ffnDim: 128, headDim: 32,
+    contextLength: 512, rmsEps: 1e-6, ropeTheta: 1000000, ropeScaleLinear: 8, tiedEmbeddings: true,
+    slidingWindow: 6,
+    tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
   },
 };
 

@@ -23,7 +23,7 @@ interface Case {
   N: number;
   K: number;
   T: number;
-  /** Plant -128 quants in q8_0 data (relaxed builds must fall back to the exact i16 kernel). */
+  /** Plant -128 quants in q8_0 data (legal in GGUF; a sign-flip trick on them would overflow). */
   minus128?: boolean;
 }
 

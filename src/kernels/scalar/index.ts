@@ -171,7 +171,7 @@ export class ScalarKernels implements Kernels {
   rope(p: RopeParams): void {
     const { f32, i32 } = this.v;
     const half = p.nRot / 2;
-    const thetaScale = fr(Math.pow(p.freqBase, -2 / p.nRot));
+    const thetaScale = fr(Math.pow(p.freqBase, fr(-2 / p.nRot))); // powf(base, -2.0f/n_dims) as ggml
     for (let t = 0; t < p.nTokens; t++) {
       const pos = i32[(p.posPtr >> 2) + t];
       // Angles by repeated multiplication in f32, as ggml's rope cache does.
@@ -320,7 +320,8 @@ export class ScalarKernels implements Kernels {
 
   scale(xPtr: number, n: number, s: number): void {
     const { f32 } = this.v;
-    for (let i = 0; i < n; i++) f32[(xPtr >> 2) + i] *= s;
+    const s32 = fr(s); // ggml_scale takes an f32 factor
+    for (let i = 0; i < n; i++) f32[(xPtr >> 2) + i] *= s32;
   }
 
   softcap(xPtr: number, n: number, cap: number): void {

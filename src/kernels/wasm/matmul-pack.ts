@@ -15,17 +15,6 @@ const PAIRS: ReadonlySet<string> = new Set([
   'f32->f32', 'f16->f32', 'f32->f16', 'f16->f16', 'f32->q8', 'q8_0->q8', 'f32->q4', 'q4_0->q4',
 ]);
 
-/**
- * q8 weights holding -128 (possible in GGUF Q8_0 files, never produced by quantization): the relaxed
- * dot product's sign trick cannot negate -128, so these go through the i16 kernel. Keyed by memory
- * and packed pointer; every pack at a pointer rewrites its entry.
- */
-const minus128 = new WeakMap<WebAssembly.Memory, Set<number>>();
-
-export function hasMinus128(memory: WebAssembly.Memory, ptr: number): boolean {
-  return minus128.get(memory)?.has(ptr) ?? false;
-}
-
 export function packedSizeWasm(format: WeightFormat, rows: number, cols: number): number {
   checkShape(format, rows, cols);
   return Math.ceil(rows / PANEL) * panelBytes(format, cols);
@@ -73,23 +62,14 @@ export function packWasm(
   const src = overlaps ? ctx.views.u8.slice(srcPtr, srcPtr + srcLen) : ctx.views.u8.subarray(srcPtr, srcPtr + srcLen);
   ctx.views.u8.fill(0, dstPtr, dstPtr + bytes); // padding rows must be zero (scale 0, quants 0)
 
-  const mem = ctx.views.memory;
-  minus128.get(mem)?.delete(dstPtr);
   switch (format) {
     case 'f32': packF32(ctx, source, src, rows, cols, dstPtr); break;
     case 'f16': packF16(ctx, source, src, rows, cols, dstPtr); break;
-    case 'q8': {
-      let sawMinus128 = false;
-      if (source === 'q8_0') sawMinus128 = packQ8From0(ctx, src, rows, cols, dstPtr);
+    case 'q8':
+      if (source === 'q8_0') packQ8From0(ctx, src, rows, cols, dstPtr);
       else if (overlaps) packQ8FromF32(ctx, src, rows, cols, dstPtr);
-      else ctx.pool.run('pack_q8_from_f32', [srcPtr, dstPtr, cols], rows, PANEL); // |q| ≤ 127 either way
-      if (sawMinus128) {
-        let set = minus128.get(mem);
-        if (!set) minus128.set(mem, (set = new Set()));
-        set.add(dstPtr);
-      }
+      else ctx.pool.run('pack_q8_from_f32', [srcPtr, dstPtr, cols], rows, PANEL);
       break;
-    }
     case 'q4':
       if (source === 'q4_0') packQ4From0(ctx, src, rows, cols, dstPtr);
       else if (overlaps) packQ4FromF32(ctx, src, rows, cols, dstPtr);
@@ -170,21 +150,18 @@ function packQ8FromF32(ctx: WasmContext, src: Uint8Array, rows: number, cols: nu
   }
 }
 
-function packQ8From0(ctx: WasmContext, src: Uint8Array, rows: number, cols: number, dst: number): boolean {
+function packQ8From0(ctx: WasmContext, src: Uint8Array, rows: number, cols: number, dst: number): void {
   const { i8, f32 } = ctx.views;
   const nb = cols / QK;
   const table = f16Table();
   const qs = new Int8Array(src.buffer, src.byteOffset, src.length);
-  let sawMinus128 = false;
   for (let r = 0; r < rows; r++) {
     const panel = dst + panelOffset('q8', cols, r);
     for (let b = 0; b < nb; b++) {
       const o = (r * nb + b) * Q8_0_BYTES;
-      for (let e = o + 2; e < o + 2 + QK; e++) if (qs[e] === -128) sawMinus128 = true;
       putQ8Block(i8, f32, panel + b * Q8_PANEL_BLOCK, r, qs, o + 2, table[src[o] | (src[o + 1] << 8)]);
     }
   }
-  return sawMinus128;
 }
 
 function packQ4FromF32(ctx: WasmContext, src: Uint8Array, rows: number, cols: number, dst: number): void {

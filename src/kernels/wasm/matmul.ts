@@ -5,13 +5,13 @@
 import type { PackedWeight, PackSource, WeightFormat } from '../types.js';
 import type { WasmContext } from './context.js';
 import { PANEL, QK } from './matmul-layout.js';
-import { embedWasm, hasMinus128, packedSizeWasm, packWasm } from './matmul-pack.js';
+import { embedWasm, packedSizeWasm, packWasm } from './matmul-pack.js';
 
 export { embedWasm, packedSizeWasm, packWasm };
 export type { PackedWeight, PackSource, WeightFormat };
 
 /** Bytes of one quantized activation block (kernels/matmul_act.ts ACT_BLOCK). */
-export const ACT_BLOCK_BYTES = 176;
+export const ACT_BLOCK_BYTES = 112;
 
 export interface MatmulTuning {
   /**
@@ -62,8 +62,7 @@ export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr
     case 'q4': {
       const act = ctx.scratch('act', T * (K / QK) * ACT_BLOCK_BYTES); // [T, K/32] quantized blocks
       prepareActivations(ctx, 'quantize_act_q8', xPtr, act, K, T);
-      const fn = w.format === 'q4' ? 'matmul_q4' : hasMinus128(ctx.views.memory, w.ptr) ? 'matmul_q8_i16' : 'matmul_q8';
-      ctx.pool.run(fn, [w.ptr, act, yPtr, K, N, T, tb], N, PANEL);
+      ctx.pool.run(w.format === 'q4' ? 'matmul_q4' : 'matmul_q8', [w.ptr, act, yPtr, K, N, T, tb], N, PANEL);
       return;
     }
   }

@@ -1,0 +1,70 @@
+// llama.cpp's side of one benchmark configuration, through node-llama-cpp's prebuilt CPU binary
+// (a devDependency; never downloaded or compiled here). Runs inside a child process, alone.
+import type { Token } from 'node-llama-cpp';
+import { randomPromptIds, rssMiB, seconds } from './prompt.js';
+import type { BenchJob, SideResult } from './types.js';
+
+export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
+  process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
+  let nlc: typeof import('node-llama-cpp');
+  try {
+    nlc = await import('node-llama-cpp');
+  } catch (e) {
+    throw new Error(`node-llama-cpp is not installed (${(e as Error).message.split('\n')[0]})`);
+  }
+  // maxThreads 0: the context's thread count is used exactly, not as a hint.
+  const llama = await nlc.getLlama({ build: 'never', gpu: false, logLevel: nlc.LlamaLogLevel.error, progressLogs: false, maxThreads: 0 });
+  const longest = Math.max(...job.prompts);
+  const contextSize = longest + job.gen + 8;
+  const rss0 = rssMiB();
+  const t0 = performance.now();
+  const model = await llama.loadModel({ modelPath: job.modelPath, gpuLayers: 0 });
+  try {
+    const loadS = seconds(t0);
+    const ctx = await model.createContext({ contextSize, batchSize: longest, threads: job.threads, flashAttention: true, sequences: 1 });
+    const seq = ctx.getSequence();
+    const nVocab = vocabSize(model);
+    const tokens = (n: number): Token[] => randomPromptIds(n, nVocab, job.seed) as Token[];
+    // Warm-up: pages the mmap'd weights in, as our side's warm-up does.
+    await seq.evaluateWithoutGeneratingNewTokens(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1) as Token[]);
+    const rss = rssMiB() - rss0;
+    await seq.clearHistory();
+
+    const pp: Record<string, number> = {};
+    for (const n of job.prompts) {
+      const ids = tokens(n);
+      let best = Infinity;
+      for (let r = 0; r < job.reps; r++) {
+        await seq.clearHistory();
+        const t = performance.now();
+        await seq.evaluateWithoutGeneratingNewTokens(ids);
+        best = Math.min(best, seconds(t));
+      }
+      pp[String(n)] = n / best;
+    }
+
+    await seq.clearHistory();
+    const t = performance.now();
+    let ttftMs = 0;
+    let tg0 = 0;
+    let produced = 0;
+    for await (const _ of seq.evaluate(tokens(job.prompts[0]), { temperature: 0 })) {
+      if (produced === 0) { ttftMs = performance.now() - t; tg0 = performance.now(); }
+      if (produced === job.gen) break;
+      produced++;
+    }
+    const tg = job.gen / seconds(tg0);
+    await ctx.dispose();
+    const rel = llama.llamaCppRelease;
+    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info: `llama.cpp ${rel.release} (${llama.buildType}), ${ctx.currentThreads} threads, flash attention` };
+  } finally {
+    await model.dispose();
+    await llama.dispose();
+  }
+}
+
+function vocabSize(model: import('node-llama-cpp').LlamaModel): number {
+  const tokens = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: unknown[] } } }).tokenizer?.ggml?.tokens;
+  if (!Array.isArray(tokens) || tokens.length === 0) throw new Error(`${model.filename ?? 'model'}: no tokenizer.ggml.tokens in the GGUF metadata`);
+  return tokens.length;
+}

@@ -1,0 +1,52 @@
+// tsllama's side of one benchmark configuration (runs inside a child process, alone).
+import { loadModel } from '../index.js';
+import { argmax, randomPromptIds, rssMiB, seconds } from './prompt.js';
+import type { BenchJob, SideResult } from './types.js';
+
+export async function measureOurs(job: BenchJob): Promise<SideResult> {
+  const longest = Math.max(...job.prompts);
+  const nCtx = longest + job.gen + 8;
+  const rss0 = rssMiB();
+  const t0 = performance.now();
+  const model = await loadModel(job.modelPath, {
+    quant: job.quant, threads: job.threads, backend: job.backend, contextLength: nCtx, maxBatch: longest,
+  });
+  try {
+    const loadS = seconds(t0);
+    const nVocab = model.config.nVocab;
+    // Warm-up: touches the weights, compiles the hot paths, allocates the KV cache.
+    const warm = model.createSession({ contextLength: nCtx });
+    warm.eval(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1));
+    warm.eval([argmax(warm.logits)]);
+    const rss = rssMiB() - rss0;
+    warm.dispose();
+
+    const pp: Record<string, number> = {};
+    for (const n of job.prompts) {
+      const ids = randomPromptIds(n, nVocab, job.seed);
+      let best = Infinity;
+      for (let r = 0; r < job.reps; r++) {
+        const s = model.createSession({ contextLength: nCtx });
+        const t = performance.now();
+        s.eval(ids);
+        best = Math.min(best, seconds(t));
+        s.dispose();
+      }
+      pp[String(n)] = n / best;
+    }
+
+    // ttft: prefill of the first prompt + the first greedy pick; then `gen` decode steps.
+    const s = model.createSession({ contextLength: nCtx });
+    const ids = randomPromptIds(job.prompts[0], nVocab, job.seed);
+    const t = performance.now();
+    let id = argmax(s.eval(ids));
+    const ttftMs = performance.now() - t;
+    const tg0 = performance.now();
+    for (let i = 0; i < job.gen; i++) id = argmax(s.eval([id]));
+    const tg = job.gen / seconds(tg0);
+    s.dispose();
+    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info: `${model.kernels.name}, ${model.threads} threads` };
+  } finally {
+    await model.dispose();
+  }
+}

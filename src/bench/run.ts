@@ -1,0 +1,104 @@
+// Orchestrates `tsllama bench`: for each quant mode and thread count, one child process measures
+// tsllama and another measures llama.cpp (node-llama-cpp) on the same file format, one at a time so
+// they never compete for the cores and each one's resident memory is its own.
+import { execFile } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createKernels } from '../kernels/index.js';
+import type { QuantMode } from '../model/quant-mode.js';
+import { Arena, createSharedMemory } from '../runtime/memory.js';
+import { ensureSynthModel, FILE_TYPE_FOR_MODE } from './models.js';
+import { isResult, type BenchBackend, type BenchJob, type BenchReport, type BenchRow, type SideResult } from './types.js';
+
+export interface BenchOptions {
+  /** A GGUF file both engines run in every mode; default: the synthetic `preset`. */
+  model?: string;
+  preset: string;
+  prompts: number[];
+  gen: number;
+  quants: QuantMode[];
+  threads: number[];
+  /** 'auto': the WASM kernels when they load here, else the scalar oracle. */
+  backend: BenchBackend | 'auto';
+  llamacpp: boolean;
+  seed: number;
+  reps: number;
+  cacheDir: string;
+  /** Progress lines (stderr in the CLI). */
+  log: (line: string) => void;
+}
+
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
+
+/** Runs one job in a fresh Node process. */
+export function runChild(job: BenchJob): Promise<SideResult | { error: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CHILD, JSON.stringify(job)], { timeout: CHILD_TIMEOUT_MS, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        const msg = JSON.parse(last) as { ok?: SideResult; error?: string };
+        if (msg.ok) return resolve(msg.ok);
+        if (msg.error) return resolve({ error: msg.error });
+      } catch { /* fall through: the child died without its JSON line */ }
+      const why = err?.killed ? `timed out after ${CHILD_TIMEOUT_MS / 1000}s` : (stderr.trim().split('\n').pop() || err?.message || 'no output');
+      resolve({ error: `${job.side} child failed: ${why}` });
+    });
+  });
+}
+
+/** 'wasm' if the WASM kernels instantiate in this process, else 'scalar'. */
+export async function resolveBackend(b: BenchBackend | 'auto'): Promise<BenchBackend> {
+  if (b !== 'auto') return b;
+  try {
+    const memory = createSharedMemory();
+    const k = await createKernels({ backend: 'wasm', memory, arena: new Arena(memory), threads: 1 });
+    await k.dispose();
+    return 'wasm';
+  } catch {
+    return 'scalar';
+  }
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const backend = await resolveBackend(o.backend);
+  const fileFor = (mode: QuantMode): string => o.model ?? ensureSynthModel(o.preset, FILE_TYPE_FOR_MODE[mode], o.cacheDir, 1, o.log);
+  const base = { backend, prompts: o.prompts, gen: o.gen, seed: o.seed, reps: o.reps };
+  const rows: BenchRow[] = [];
+  const maxThreads = Math.max(...o.threads);
+  for (const mode of o.quants) {
+    const file = fileFor(mode);
+    // llama.cpp at every count 1..max: each row's generation figure is its best over 1..threads.
+    const llama = new Map<number, SideResult | { error: string }>();
+    if (o.llamacpp) {
+      for (let t = 1; t <= maxThreads; t++) {
+        o.log(`llama.cpp ${mode} (${file.split('/').pop()}), ${t} thread${t > 1 ? 's' : ''}`);
+        llama.set(t, await runChild({ ...base, side: 'llamacpp', modelPath: file, quant: mode, threads: t }));
+      }
+    }
+    for (const t of o.threads) {
+      o.log(`tsllama ${mode} (${backend}), ${t} thread${t > 1 ? 's' : ''}`);
+      const ours = await runChild({ ...base, side: 'ours', modelPath: file, quant: mode, threads: t });
+      const row: BenchRow = { mode, threads: t, files: { ours: file, llamacpp: file }, ours, llamacpp: o.llamacpp ? llama.get(t) ?? null : null };
+      let best: { tg: number; threads: number } | undefined;
+      for (let u = 1; u <= t; u++) {
+        const r = llama.get(u);
+        if (isResult(r) && (!best || r.tg > best.tg)) best = { tg: r.tg, threads: u };
+      }
+      if (best) row.llamacppTgBest = best;
+      rows.push(row);
+    }
+  }
+  return {
+    model: o.model ?? `synthetic ${o.preset} (seed 1)`,
+    preset: o.model ? undefined : o.preset,
+    backend,
+    prompts: o.prompts,
+    gen: o.gen,
+    seed: o.seed,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    rows,
+  };
+}

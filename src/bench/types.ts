@@ -1,0 +1,66 @@
+// Shapes shared by the benchmark's orchestrator, its child processes and its formatters.
+import type { QuantMode } from '../model/quant-mode.js';
+
+export type BenchSide = 'ours' | 'llamacpp';
+export type BenchBackend = 'wasm' | 'scalar';
+
+/** One child process's work: one engine, one model file, one thread count. */
+export interface BenchJob {
+  side: BenchSide;
+  modelPath: string;
+  /** Our in-memory format (llama.cpp runs the file as stored). */
+  quant: QuantMode;
+  threads: number;
+  backend: BenchBackend;
+  /** Prompt lengths for prefill (each evaluated as one batch). */
+  prompts: number[];
+  /** Decode steps for generation speed. */
+  gen: number;
+  /** Seed of the random prompt ids. */
+  seed: number;
+  /** Timed repetitions of each prefill (the best is kept). */
+  reps: number;
+}
+
+/** What one engine measured in one configuration. */
+export interface SideResult {
+  /** Resident-set growth from before the model load to after load + context + warm-up, MiB. */
+  rss_mb: number;
+  load_s: number;
+  /** Prefill tokens/s per prompt length ("128" → t/s). */
+  pp: Record<string, number>;
+  /** Generation tokens/s over `gen` decode steps after a prompt of the first length. */
+  tg: number;
+  /** Prefill of the first prompt length plus the first greedy token, ms. */
+  ttft_ms: number;
+  /** Extra facts (kernel name, llama.cpp build). */
+  info?: string;
+}
+
+export interface BenchRow {
+  mode: QuantMode;
+  threads: number;
+  /** The file each side ran. */
+  files: { ours: string; llamacpp: string };
+  ours: SideResult | { error: string };
+  llamacpp: SideResult | { error: string } | null;
+  /** llama.cpp's generation: best over thread counts 1..threads, and the count that won. */
+  llamacppTgBest?: { tg: number; threads: number };
+}
+
+export interface BenchReport {
+  model: string;
+  preset?: string;
+  backend: BenchBackend;
+  prompts: number[];
+  gen: number;
+  seed: number;
+  cpu: string;
+  cores: number;
+  node: string;
+  rows: BenchRow[];
+}
+
+export function isResult(r: SideResult | { error: string } | null | undefined): r is SideResult {
+  return !!r && !('error' in r);
+}
