@@ -64,7 +64,7 @@ export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
 }
 
 function vocabSize(model: import('node-llama-cpp').LlamaModel): number {
-  const tokens = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: unknown[] } } }).tokenizer?.ggml?.tokens;
+  const tokens = (model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { tokens?: unknown[] } } }).tokenizer?.ggml?.tokens;
   if (!Array.isArray(tokens) || tokens.length === 0) throw new Error(`${model.filename ?? 'model'}: no tokenizer.ggml.tokens in the GGUF metadata`);
   return tokens.length;
 }

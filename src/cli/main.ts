@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!(command in COMMANDS)) {
-    console.error(`tsllama: unknown command "${command}"\n\n${help()}`);
+    console.error(`tsllama: error: unknown command "${command}" (see the list below)\n\n${help()}`);
     return 2;
   }
   let mod: { run: (args: string[]) => Promise<number> };

@@ -88,7 +88,7 @@ export const PRESETS: Record<string, SynthPreset> = {
   'gemma2-tiny': {
     arch: 'gemma2', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128,
     contextLength: 512, rmsEps: 1e-6, ropeTheta: 10000, tiedEmbeddings: true,
-    slidingWindow: 6, attnSoftcap: 0.5, finalSoftcap: 1.5,
+    slidingWindow: 6, attnSoftcap: 0.03, finalSoftcap: 1.5,
     tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,
   },
   'gemma3-tiny': {
