@@ -36,7 +36,7 @@ export function formatMarkdown(rep: BenchReport): string {
   const lines = [
     `Model: ${rep.model}; tsllama backend ${rep.backend}; ${rep.cpu}, ${rep.cores} cores; Node ${rep.node}; prompt ids seeded ${rep.seed}.`,
     withLlama
-      ? 'Cells: tsllama / llama.cpp (node-llama-cpp, same file format, same threads) and the ratio ours/llama.cpp (> 1 = tsllama faster; for ttft llama.cpp/ours). Generation on more than one thread compares with llama.cpp\'s best over 1..threads.'
+      ? 'Cells: tsllama / llama.cpp (node-llama-cpp, same file format, same threads) and the ratio ours/llama.cpp (> 1 = tsllama faster; for ttft llama.cpp/ours; for resident MB ours/llama.cpp, < 1 = tsllama smaller). Generation on more than one thread compares with llama.cpp\'s best over 1..threads.'
       : 'tsllama only (--no-llamacpp).',
     '',
     `| ${heads.join(' | ')} |`,

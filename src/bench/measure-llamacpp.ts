@@ -54,9 +54,9 @@ export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
       produced++;
     }
     const tg = job.gen / seconds(tg0);
+    const info = `llama.cpp ${llama.llamaCppRelease.release} (${llama.buildType}), ${ctx.currentThreads} threads, flash attention`;
     await ctx.dispose();
-    const rel = llama.llamaCppRelease;
-    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info: `llama.cpp ${rel.release} (${llama.buildType}), ${ctx.currentThreads} threads, flash attention` };
+    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info };
   } finally {
     await model.dispose();
     await llama.dispose();

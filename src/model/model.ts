@@ -6,6 +6,9 @@ import { forward, forwardBatch, type BatchSegment, type LogitsWanted } from '../
 import { readGGUF } from '../gguf/reader.js';
 import type { GGUFFile, GGUFValue } from '../gguf/types.js';
 import { ScalarKernels } from '../kernels/scalar/index.js';
+import { WasmKernels } from '../kernels/wasm/backend.js';
+import { resetMatmulTuning } from '../kernels/wasm/matmul.js';
+import { applyCachedTuning, machineKey } from '../kernels/wasm/tune-cache.js';
 import type { Kernels, KVType } from '../kernels/types.js';
 import { Arena, createSharedMemory, MemoryViews } from '../runtime/memory.js';
 import { defaultThreadCount } from '../runtime/threads.js';
@@ -161,6 +164,9 @@ export class Model {
 
 async function createBackend(opts: LoadOptions, memory: WebAssembly.Memory, arena: Arena, threads: number): Promise<Kernels> {
   if (opts.backend === 'scalar') return new ScalarKernels(memory);
-  const { WasmKernels } = await import('../kernels/wasm/backend.js');
-  return WasmKernels.create({ memory, arena, threads, prefer: opts.kernelVariant, fastMath: opts.fastMath });
+  const kernels = await WasmKernels.create({ memory, arena, threads, prefer: opts.kernelVariant, fastMath: opts.fastMath });
+  // The tuner's cached choice for this machine (tsllama tune), unless asked not to.
+  if (opts.tune !== false) applyCachedTuning(machineKey(kernels.name, threads));
+  else resetMatmulTuning();
+  return kernels;
 }

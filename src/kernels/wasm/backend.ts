@@ -2,6 +2,8 @@
 // Matmul/pack/embed live in matmul.ts, everything else in ops.ts; this class only wires them to
 // one WasmContext (pool, memory views, arena scratch).
 import type { Arena } from '../../runtime/memory.js';
+import { tuneMatmul, type TuneOptions } from './tune.js';
+import type { MatmulTuning } from './matmul.js';
 import { MemoryViews } from '../../runtime/memory.js';
 import { loadKernelModule } from '../../runtime/kernel-module.js';
 import { WorkerPool } from '../../runtime/pool.js';
@@ -73,6 +75,11 @@ export class WasmKernels implements Kernels {
   }
 
   /** Threads the pool runs on (caller included). */
+  /** Times kernel variants on this machine and applies the fastest (see tune.ts). */
+  tune(opts: TuneOptions = {}): MatmulTuning {
+    return tuneMatmul(this.ctx, opts);
+  }
+
   get threads(): number {
     return this.ctx.pool.threads;
   }
