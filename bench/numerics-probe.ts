@@ -2,7 +2,7 @@
 // scalar oracle would need to agree with them.
 //
 //   node dist/bench/numerics-probe.js [llama|ours|versus|sensitivity|all] [--models fp32,q8,q4]
-//     [--variants mirror,fma,...] [--matmul exact|lanes]
+//     [--variants mirror,fma,...] [--matmul exact|lanes] [--swiglu exact|f32|v512|v256]
 //
 // "llama": node-llama-cpp (this machine's llama.cpp build) under several context settings vs the goldens.
 // "ours":  our scalar engine with each attention variant (bench/numerics/attention-variants.ts) vs the
@@ -18,6 +18,7 @@ import { sharedPath } from '../test/helpers/data.js';
 import { readGolden, type Golden, type GoldenCase } from '../test/helpers/golden.js';
 import { disposeLlamaCpp, llamaCppAvailable, llamaCppGreedy, llamaCppLogits, shiftInvariantError, top2, type LlamaCppOptions } from '../test/helpers/llamacpp.js';
 import { useMatmulJitter, type MatmulVariant } from './numerics/matmul-variants.js';
+import { SWIGLU_VARIANTS, useSwigluVariant, type SwigluVariant } from './numerics/swiglu-variants.js';
 import { ATTENTION_VARIANTS, useAttentionVariant, type AttentionVariant } from './numerics/attention-variants.js';
 
 const MODELS: Record<string, { file: string; golden: string; quant: QuantMode }> = {
@@ -229,6 +230,9 @@ async function main(argv: string[]): Promise<void> {
   const matmul = (opt('matmul') ?? 'exact') as MatmulVariant;
   if (matmul !== 'exact' && matmul !== 'lanes') throw new Error(`unknown --matmul "${matmul}" (expected exact or lanes)`);
   useMatmulJitter(0, matmul);
+  const swiglu = (opt('swiglu') ?? 'exact') as SwigluVariant;
+  if (!SWIGLU_VARIANTS.includes(swiglu)) throw new Error(`unknown --swiglu "${swiglu}" (expected ${SWIGLU_VARIANTS.join(', ')})`);
+  useSwigluVariant(swiglu);
   if (section === 'llama' || section === 'all') await probeLlama(names);
   if (section === 'ours' || section === 'all') await probeOurs(names, variants);
   if (section === 'versus' || section === 'all') await probeVersus(names, variants);

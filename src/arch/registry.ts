@@ -6,7 +6,11 @@ import type { ModelConfig } from './config.js';
 
 export interface ArchSpec {
   name: string;
-  /** Read the config; throw a clear error for missing or unsupported metadata. */
+  /**
+   * Read the config; throw a clear error for missing or unsupported metadata. Entries built on
+   * readBaseConfig also replace fused tensors in `file.tensors` by views under the standard names
+   * (src/arch/fused-tensors.ts), so call it before the weights are loaded.
+   */
   readConfig(file: GGUFFile): ModelConfig;
 }
 

@@ -20,6 +20,8 @@ export interface GenerationOptions {
   includeUsage: boolean;
   /** response_format { type: 'json_object' } */
   json: boolean;
+  /** llama.cpp extension: never stop on (ban) the end-of-generation tokens. */
+  ignoreEos: boolean;
 }
 
 export function parseGenerationOptions(body: Body, nVocab: number): GenerationOptions {
@@ -50,6 +52,7 @@ export function parseGenerationOptions(body: Body, nVocab: number): GenerationOp
     stream,
     includeUsage,
     json: parseResponseFormat(body),
+    ignoreEos: optBoolean(body, 'ignore_eos') ?? false,
   };
 }
 

@@ -1,9 +1,11 @@
 // Embeddings: pooling semantics against hidden rows from the same forward pass, L2 normalization,
 // batch == one by one, determinism, long texts across several forward chunks, bad input.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { embed, loadModel, type Model } from '../../src/index.js';
 import { cosineSimilarity, defaultPooling } from '../../src/model/embed.js';
+import { REPO_ROOT } from '../helpers/data.js';
 import { loadTestModel, TEST_LOAD, writeTinyChatModel } from './tiny-model.js';
 
 let path = '';
@@ -112,4 +114,28 @@ test('defaults and errors', async () => {
   await assert.rejects(embed(model, ''), /text 0 has no tokens/); // this model adds no BOS
   await assert.rejects(embed(model, [TEXT, 5 as unknown as string]), /input must be a string or an array of strings/);
   await assert.rejects(embed(model, 'word '.repeat(600)), /more than the context of 512/);
+});
+
+test('tsllama embed prints the vectors embed() computes (text and --json), one per argument', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const bin = join(REPO_ROOT, 'bin/tsllama.js');
+  const args = [bin, 'embed', path, 'hello world', TEXT, '-q', 'fp32', '-t', '1', '--quiet', '--pooling', 'last'];
+  const expected = await embed(model, ['hello world', TEXT], { pooling: 'last' });
+
+  const json = spawnSync(process.execPath, [...args, '--json', '--similarity'], { encoding: 'utf8' });
+  assert.equal(json.status, 0, json.stderr);
+  const out = JSON.parse(json.stdout) as { pooling: string; dim: number; embeddings: number[][]; similarity: number[][] };
+  assert.equal(out.pooling, 'last');
+  assert.equal(out.dim, model.config.dim);
+  assert.deepEqual(out.embeddings, expected.map((v) => Array.from(v)));
+  assert.ok(Math.abs(out.similarity[0][1] - cosineSimilarity(expected[0], expected[1])) < 1e-6);
+
+  const text = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  const rows = text.stdout.trim().split('\n').map((l) => l.split(' ').map(Number));
+  assert.equal(rows.length, 2);
+  rows.forEach((row, i) => row.forEach((x, j) => assert.ok(Math.abs(x - expected[i][j]) <= 5e-7)));
+
+  const bad = spawnSync(process.execPath, [bin, 'embed', path, 'x', '--pooling', 'max'], { encoding: 'utf8' });
+  assert.match(bad.stderr, /--pooling must be one of mean, last, cls, got "max"/);
 });

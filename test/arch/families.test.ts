@@ -3,17 +3,19 @@
 // tolerance, and greedy ids equal for 32 tokens except where llama.cpp's top-2 gap is a near-tie.
 // In fp32 on the f32 file and in q8 on the Q8_0 file, with the scalar and the WASM kernels.
 //
-// Tolerances (largest difference over the whole vocabulary after removing the per-position shift,
-// since llama.cpp's values are log-probabilities). What sets each bound:
-//   - llama-shaped families agree to ~1e-6: 1e-5. Dropping llama-3's rope_freqs moves logits by 7e-4.
+// Tolerances: the largest difference over the whole vocabulary after removing the per-position
+// shift (llama.cpp's values are log-probabilities). Observed on seed 1 (scalar and WASM kernels):
+//   - llama, llama3, mistral3, qwen2, phi3: ≤ 2e-5 fp32, ≤ 1e-6 q8 (the same Q8_0 blocks and
+//     activation rounding as ggml) → 1e-4. Dropping llama-3's rope_freqs moves logits by 7e-4.
 //   - qwen3: per-head QK norms make attention scores large, so ±1-ulp rope rounding differences
-//     flip f16 roundings of q/k: ~1.2e-4 fp32, ~1.3e-2 q8 (the q8 activation rounding amplifies it).
-//   - gemma family: llama.cpp's CPU GeGLU reads GELU from an f16 table (ggml_vec_geglu_f32), our
-//     kernels compute it exactly: gemma ~1e-5, gemma2 ~6e-4, gemma3 ~1.7e-3 (post norms amplify it).
-//     With the table mirrored (checked by patching the scalar kernel) all three agree to ~1e-6.
-// Feature ablations stay far outside these bounds: e.g. gemma2 without post norms 1.6, without
-// sliding window 0.8, gemma3 with the global rope base on local layers 0.35, qwen3 without QK
-// norm 0.4, qwen2 with normal instead of NeoX rope 7.5e-3.
+//     flip f16 roundings of q/k: 1.3e-4 fp32, 1.1e-2 q8 (q8 activation rounding amplifies it).
+//   - gemma family: llama.cpp's CPU GeGLU reads GELU from an f16 table (ggml_vec_geglu_f32) where
+//     our kernels compute it exactly: gemma 8e-6 / 3e-3 (fp32 / q8), gemma2 6e-4 / 2e-2, gemma3
+//     1.7e-3 / 4e-2 (post norms amplify it). With the table mirrored (checked by patching the
+//     scalar kernel) all three agree to ~1e-6 in fp32.
+// Feature ablations land far outside these bounds: gemma2 without post norms 1.6, without its
+// sliding window 0.8; gemma3 with the global rope base on local layers 0.35, without linear rope
+// scaling on global layers 0.09; qwen3 without QK norm 0.4; qwen2 with normal rope 7.5e-3.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,15 +29,15 @@ import { firstDivergence, reference, runOurs, type Backend } from './parity.js';
 interface Family { preset: string; arch: string; tol: Record<'fp32' | 'q8', number> }
 
 const FAMILIES: Family[] = [
-  { preset: 'tiny', arch: 'llama', tol: { fp32: 1e-3, q8: 1e-3 } },
-  { preset: 'llama3-tiny', arch: 'llama', tol: { fp32: 1e-3, q8: 1e-3 } },
-  { preset: 'mistral3-tiny', arch: 'mistral3', tol: { fp32: 1e-3, q8: 1e-3 } },
-  { preset: 'qwen2-tiny', arch: 'qwen2', tol: { fp32: 1e-3, q8: 1e-3 } },
-  { preset: 'qwen3-tiny', arch: 'qwen3', tol: { fp32: 1e-3, q8: 1e-1 } },
-  { preset: 'phi-tiny', arch: 'phi3', tol: { fp32: 1e-3, q8: 1e-3 } },
-  { preset: 'gemma-tiny', arch: 'gemma', tol: { fp32: 1e-3, q8: 1e-1 } },
-  { preset: 'gemma2-tiny', arch: 'gemma2', tol: { fp32: 1e-3, q8: 1e-1 } },
-  { preset: 'gemma3-tiny', arch: 'gemma3', tol: { fp32: 1e-3, q8: 1e-1 } },
+  { preset: 'tiny', arch: 'llama', tol: { fp32: 1e-4, q8: 1e-4 } },
+  { preset: 'llama3-tiny', arch: 'llama', tol: { fp32: 1e-4, q8: 1e-4 } },
+  { preset: 'mistral3-tiny', arch: 'mistral3', tol: { fp32: 1e-4, q8: 1e-4 } },
+  { preset: 'qwen2-tiny', arch: 'qwen2', tol: { fp32: 1e-4, q8: 1e-4 } },
+  { preset: 'qwen3-tiny', arch: 'qwen3', tol: { fp32: 5e-4, q8: 5e-2 } },
+  { preset: 'phi-tiny', arch: 'phi3', tol: { fp32: 1e-4, q8: 1e-4 } },
+  { preset: 'gemma-tiny', arch: 'gemma', tol: { fp32: 1e-4, q8: 1e-2 } },
+  { preset: 'gemma2-tiny', arch: 'gemma2', tol: { fp32: 2e-3, q8: 5e-2 } },
+  { preset: 'gemma3-tiny', arch: 'gemma3', tol: { fp32: 5e-3, q8: 1e-1 } },
 ];
 
 const SEED = 1;

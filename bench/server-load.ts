@@ -1,0 +1,155 @@
+// A bounded load test of `tsllama serve`: S parallel client streams, each sending R streaming
+// completion requests one after another, against a server on loopback. Every response is checked
+// (status, SSE framing, JSON chunks, a finish reason, usage, [DONE]); prints p50/p95 latency and
+// aggregate generated tokens/s per stream count.
+//
+//   node dist/bench/server-load.js [model.gguf] [--requests 50] [--streams 1,4] [--max-tokens 32]
+//
+// The server runs in a child process (`tsllama serve`), so client and server do not share a thread.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface LoadOptions {
+  /** Base URL of the server (no /v1). */
+  url: string;
+  /** Parallel client streams. */
+  streams: number;
+  /** Requests each stream sends, one after another. */
+  requestsPerStream: number;
+  maxTokens: number;
+  /** Extra body fields of every request (e.g. logit_bias). */
+  extraBody?: Record<string, unknown>;
+}
+
+export interface LoadResult {
+  streams: number;
+  requests: number;
+  failures: string[];
+  completionTokens: number;
+  wallSeconds: number;
+  tokensPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+const PROMPTS = ['Once upon a time', 'The little dog', 'Lily and Tom went', 'One day, a girl named Sue', 'The sun was', 'A big red ball'];
+
+/** Sends one streaming completion and checks the whole response; returns its completion tokens. */
+async function oneRequest(url: string, body: object): Promise<number> {
+  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${text.slice(0, 200)}`);
+  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`content-type ${res.headers.get('content-type')}`);
+  const events = text.split('\n\n').filter((e) => e !== '');
+  if (events.at(-1) !== 'data: [DONE]') throw new Error('stream does not end with data: [DONE]');
+  let finished = false;
+  let usage: { completion_tokens: number } | null = null;
+  for (const e of events.slice(0, -1)) {
+    if (!e.startsWith('data: ')) throw new Error(`malformed event ${JSON.stringify(e.slice(0, 80))}`);
+    const chunk = JSON.parse(e.slice(6)) as { choices: { text: string; finish_reason: string | null }[]; usage?: { completion_tokens: number } };
+    if (chunk.usage) usage = chunk.usage;
+    for (const c of chunk.choices) {
+      if (typeof c.text !== 'string') throw new Error('chunk without text');
+      if (c.finish_reason) finished = true;
+    }
+  }
+  if (!finished) throw new Error('no finish_reason in the stream');
+  if (!usage || !(usage.completion_tokens > 0)) throw new Error('no usage chunk');
+  return usage.completion_tokens;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let tokens = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: o.streams }, async (_, s) => {
+    for (let r = 0; r < o.requestsPerStream; r++) {
+      const body = {
+        prompt: PROMPTS[(s * o.requestsPerStream + r) % PROMPTS.length], max_tokens: o.maxTokens, seed: s * 1000 + r,
+        stream: true, stream_options: { include_usage: true }, ...o.extraBody,
+      };
+      const start = performance.now();
+      try {
+        const n = await oneRequest(o.url, body);
+        tokens += n;
+        latencies.push(performance.now() - start);
+      } catch (e) {
+        failures.push(`stream ${s} request ${r}: ${(e as Error).message}`);
+      }
+    }
+  }));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    streams: o.streams, requests: o.streams * o.requestsPerStream, failures, completionTokens: tokens, wallSeconds,
+    tokensPerSecond: tokens / wallSeconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95),
+  };
+}
+
+export function formatLoadResult(r: LoadResult): string {
+  return `${r.streams} stream(s) × ${r.requests / r.streams} requests: ${r.failures.length} failed, ${r.completionTokens} tokens in ${r.wallSeconds.toFixed(2)} s → ` +
+    `${r.tokensPerSecond.toFixed(1)} tok/s, latency p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms`;
+}
+
+/** Starts `tsllama serve` in a child process on a free loopback port; resolves once it prints its URL. */
+export function spawnServer(model: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const cli = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+  const child = spawn(process.execPath, [cli, 'serve', model, '--host', '127.0.0.1', '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolveUrl, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`server did not start in 60 s: ${err}`)); }, 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(out);
+      if (m) { clearTimeout(timer); resolveUrl({ url: m[1]!, child }); }
+    });
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${err}`)); });
+  });
+}
+
+/** Stops a spawned server with SIGTERM and waits for it to exit. */
+export function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flag = (name: string, fallback: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
+  };
+  const model = argv[0] && !argv[0].startsWith('--') ? argv[0] : resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
+  const requests = Number(flag('requests', '50'));
+  const streams = flag('streams', '1,4').split(',').map(Number);
+  const maxTokens = Number(flag('max-tokens', '32'));
+  const { url, child } = await spawnServer(model, ['--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256']);
+  try {
+    const results: LoadResult[] = [];
+    for (const s of streams) {
+      const r = await runLoad({ url, streams: s, requestsPerStream: requests, maxTokens, extraBody: { ignore_eos: true } });
+      console.log(formatLoadResult(r));
+      for (const f of r.failures.slice(0, 5)) console.log(`  ${f}`);
+      results.push(r);
+    }
+    if (results.length >= 2) console.log(`speed-up ${results.at(-1)!.streams} vs ${results[0]!.streams} stream(s): ${(results.at(-1)!.tokensPerSecond / results[0]!.tokensPerSecond).toFixed(2)}×`);
+    console.log(JSON.stringify(results.map(({ failures, ...r }) => ({ ...r, failures: failures.length }))));
+  } finally {
+    await stopServer(child);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+}
