@@ -54,7 +54,8 @@ export async function runChatRepl(chat: Chat, io: ReplIO, opts: ReplOptions): Pr
     if (reply) { reply.abort(); return; }
     if (rl.line !== '') {
       // Ctrl-C on a half-typed line drops it, as a shell does.
-      rl.write(null, { ctrl: true, name: 'u' });
+      rl.write(null, { ctrl: true, name: 'e' }); // to the end of the line,
+      rl.write(null, { ctrl: true, name: 'u' }); // then delete back to its start
       io.output.write('^C\n');
       rl.prompt();
       return;

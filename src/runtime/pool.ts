@@ -320,6 +320,8 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i];
     if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    // Process-wide flags that workers reject with ERR_WORKER_INVALID_EXEC_ARGV.
+    if (/^--(expose[-_]gc|max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|inspect|inspect-brk|title)(=|$)/.test(a)) continue;
     if (['--input-type', '-e', '--eval', '-p', '--print', '-pe'].includes(a)) {
       i++; // and its value
       continue;

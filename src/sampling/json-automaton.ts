@@ -27,8 +27,13 @@ const ESCAPE = -1;
 
 const LITERALS = ['true', 'false', 'null'] as const;
 
-/** Consecutive whitespace bytes allowed between tokens (keeps a model from padding forever). */
-export const MAX_WHITESPACE_RUN = 64;
+/**
+ * Consecutive whitespace bytes allowed between JSON tokens (room for a newline and indentation, as
+ * llama.cpp's JSON grammar allows), and before the object (a tokenizer's leading space, a newline):
+ * keeps a model from padding with whitespace instead of writing the object.
+ */
+export const MAX_WHITESPACE_RUN = 24;
+export const MAX_LEADING_WHITESPACE = 2;
 
 export interface StackNode { readonly isObject: boolean; readonly parent: StackNode | null }
 
@@ -124,7 +129,7 @@ function startValue(s: JsonState, b: number): boolean {
 export function stepJson(s: JsonState, b: number): boolean {
   const ws = isWhitespace(b);
   if (ws && s.mode !== Mode.String && s.mode !== Mode.Number && s.mode !== Mode.Literal && s.mode !== Mode.Done) {
-    return ++s.ws <= MAX_WHITESPACE_RUN;
+    return ++s.ws <= (s.mode === Mode.Top ? MAX_LEADING_WHITESPACE : MAX_WHITESPACE_RUN);
   }
   s.ws = 0;
   switch (s.mode) {

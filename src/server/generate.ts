@@ -86,6 +86,7 @@ export async function serveGeneration(ctx: ServerContext, res: ServerResponse, i
   res.on('close', () => {
     if (!res.writableFinished) cancelAll('the client disconnected');
   });
+  if (res.destroyed) cancelAll('the client disconnected'); // gone before we listened
 
   let results: JobResult[];
   try {

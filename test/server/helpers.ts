@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, type Model } from '../../src/index.js';
-import { createServer, type ServerOptions, type TsllamaServer } from '../../src/server/index.js';
+import { createServer, type ServerOptions, type StatsSnapshot, type TsllamaServer } from '../../src/server/index.js';
 import { synthesizeModel } from '../../src/synth/synthesize.js';
 
 export interface TestServer {
@@ -40,8 +40,8 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }
 
-export async function getStats(url: string, headers: Record<string, string> = {}): Promise<{ active: number; queued: number; avg_batch_streams: number; cached_tokens: number; generated_tokens: number }> {
-  return (await fetch(`${url}/v1/stats`, { headers })).json() as any;
+export async function getStats(url: string, headers: Record<string, string> = {}): Promise<StatsSnapshot> {
+  return (await fetch(`${url}/v1/stats`, { headers })).json() as Promise<StatsSnapshot>;
 }
 
 /** Polls until `check` passes or `ms` elapse. */

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { charsToComplete, initialJsonState, jsonComplete, stepJson } from '../../src/sampling/json-automaton.js';
+import {
+  charsToComplete, initialJsonState, jsonComplete, MAX_LEADING_WHITESPACE, MAX_WHITESPACE_RUN, stepJson,
+} from '../../src/sampling/json-automaton.js';
 import { JsonConstraint } from '../../src/sampling/json-constraint.js';
 import { Rng } from '../../src/sampling/rng.js';
 import { Sampler } from '../../src/sampling/sampler.js';
@@ -58,8 +60,9 @@ test('the automaton rejects invalid JSON', () => {
     const r = run(text);
     assert.ok(r.failedAt >= 0 || !r.complete, `${text} (${why}) accepted`);
   }
-  // The whitespace run between tokens is bounded.
-  assert.ok(run(`{${' '.repeat(1000)}`).failedAt > 0);
+  // Whitespace runs are bounded: between tokens, and (tighter) before the object.
+  assert.equal(run(`{${' '.repeat(MAX_WHITESPACE_RUN + 1)}`).failedAt, MAX_WHITESPACE_RUN + 1);
+  assert.equal(run(`${' '.repeat(MAX_LEADING_WHITESPACE + 1)}{}`).failedAt, MAX_LEADING_WHITESPACE);
 });
 
 test('charsToComplete counts the shortest completion', () => {
