@@ -40,6 +40,17 @@ export function resetMatmulTuning(): void {
   tuning = { ...DEFAULT_TUNING };
 }
 
+/**
+ * Below this many multiply-adds a matmul runs on the calling thread alone: waking the workers
+ * costs more than the work (tiny models, or a loaded machine where a fork-join waits on the scheduler).
+ */
+const INLINE_MACS = 96 * 1024;
+
+function runRows(ctx: WasmContext, fn: string, args: number[], N: number, macs: number): void {
+  if (macs < INLINE_MACS || ctx.pool.threads === 1) ctx.pool.exports[fn](...args, 0, N);
+  else ctx.pool.run(fn, args, N, PANEL);
+}
+
 export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void {
   if (!Number.isInteger(nTokens) || nTokens < 0) throw new Error(`matmul: nTokens must be a non-negative integer, got ${nTokens}`);
   if (xPtr % 4 !== 0 || yPtr % 4 !== 0) throw new Error('matmul: x and y pointers must be 4-byte aligned');
@@ -50,19 +61,19 @@ export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr
   const tb = tuning.tokenBlock;
   switch (w.format) {
     case 'f32':
-      ctx.pool.run('matmul_f32', [w.ptr, xPtr, yPtr, K, N, T, tb], N, PANEL);
+      runRows(ctx, 'matmul_f32', [w.ptr, xPtr, yPtr, K, N, T, tb], N, N * K * T);
       return;
     case 'f16': {
       const xr = ctx.scratch('act', T * K * 4); // [T, K] x rounded to f16 values
       prepareActivations(ctx, 'round_f16_rows', xPtr, xr, K, T);
-      ctx.pool.run('matmul_f16', [w.ptr, xr, yPtr, K, N, T, tb], N, PANEL);
+      runRows(ctx, 'matmul_f16', [w.ptr, xr, yPtr, K, N, T, tb], N, N * K * T);
       return;
     }
     case 'q8':
     case 'q4': {
       const act = ctx.scratch('act', T * (K / QK) * ACT_BLOCK_BYTES); // [T, K/32] quantized blocks
       prepareActivations(ctx, 'quantize_act_q8', xPtr, act, K, T);
-      ctx.pool.run(w.format === 'q4' ? 'matmul_q4' : 'matmul_q8', [w.ptr, act, yPtr, K, N, T, tb], N, PANEL);
+      runRows(ctx, w.format === 'q4' ? 'matmul_q4' : 'matmul_q8', [w.ptr, act, yPtr, K, N, T, tb], N, N * K * T);
       return;
     }
   }
@@ -70,6 +81,6 @@ export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr
 
 /** One token: serial on the calling thread (a fork-join costs more than the work); more: split over tokens. */
 function prepareActivations(ctx: WasmContext, fn: string, src: number, dst: number, K: number, T: number): void {
-  if (T === 1) ctx.pool.exports[fn](src, dst, K, 0, 1);
+  if (T === 1 || T * K < INLINE_MACS) ctx.pool.exports[fn](src, dst, K, 0, T);
   else ctx.pool.run(fn, [src, dst, K], T, 1);
 }
