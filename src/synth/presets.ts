@@ -73,9 +73,7 @@ export const PRESETS: Record<string, SynthPreset> = {
     contextLength: 512, rmsEps: 1e-6, ropeTheta: 1000000, tiedEmbeddings: true,
     tokenizerPre: 'qwen2', chatTemplate: CHATML_TEMPLATE,
   },
-  // Not "phi3-tiny": llama.cpp gives models whose general.name contains "phi3" Phi-3 token
-  // attributes and then needs <s>, </s> and <unk> in the vocabulary (llama-vocab.cpp).
-  'phi-tiny': {
+  'phi3-tiny': {
     arch: 'phi3', vocabSize: 1024, dim: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, ffnDim: 128, ropeDim: 12,
     contextLength: 512, rmsEps: 1e-5, ropeTheta: 10000, tiedEmbeddings: false, ropeFactors: true,
     tokenizerPre: 'default', chatTemplate: CHATML_TEMPLATE,

@@ -53,7 +53,7 @@ function metadata(name: string, p: SynthPreset, type: SynthType): GGUFWriteKV[] 
   const vocab = buildBpeVocab(p.vocabSize);
   const kvs = [
     kv.string('general.architecture', p.arch),
-    kv.string('general.name', `synth-${name}`),
+    kv.string('general.name', `tsllama synthetic model (seeded)`), // no preset name: llama.cpp keys Phi-3 vocab checks off "phi3" in the name
     kv.u32('general.file_type', TYPES[type].fileType),
     kv.u32('general.alignment', 32),
     ...layout.metadata(p),

@@ -48,7 +48,7 @@ test('unsupported features are refused with the reason', (t) => {
     ['tiny', 'llama.rope.scaling.type', 'dynamic', /unknown rope scaling type "dynamic"/],
     ['tiny', 'llama.expert_count', 8, /mixture-of-experts .* not supported/],
     ['mistral3-tiny', 'mistral3.attention.temperature_scale', 0.1, /temperature scaling .* not supported/],
-    ['phi-tiny', 'phi3.rope.scaling.attn_factor', 1.2, /attn_factor with partial rotary/],
+    ['phi3-tiny', 'phi3.rope.scaling.attn_factor', 1.2, /attn_factor with partial rotary/],
   ];
   for (const [preset, key, value, want] of cases) {
     const file = synthFile(dir, preset);
@@ -74,7 +74,7 @@ test('family flags follow llama.cpp: rope style, biases, QK norm, soft-caps, sli
   assert.equal(cfg('qwen2-tiny').ropeStyle, 'neox');
   const qwen3 = cfg('qwen3-tiny');
   assert.ok(qwen3.qkNorm && qwen3.headDim === 32 && qwen3.dim === 64, 'qwen3: head size from attention.key_length');
-  const phi = cfg('phi-tiny');
+  const phi = cfg('phi3-tiny');
   assert.deepEqual([phi.ropeStyle, phi.ropeDim, phi.ropeFreqsTensor, phi.slidingWindow], ['neox', 12, 'rope_factors_short.weight', 0]);
 
   const gemma = cfg('gemma-tiny');
@@ -106,7 +106,7 @@ test('gemma2 defaults when keys are absent; the 27B attention scale uses dim / h
 
 test('fused attn_qkv and gate+up ffn_up are exposed as views of the same bytes', (t) => {
   const dir = tmp(t);
-  const file = synthFile(dir, 'phi-tiny');
+  const file = synthFile(dir, 'phi3-tiny');
   const fused = readGGUF(file.path);
   const cfg = getArchitecture('phi3').readConfig(file);
   const names = new Set(file.tensors.map((x) => x.name));
