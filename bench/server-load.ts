@@ -18,7 +18,9 @@ export interface LoadOptions {
   /** Requests each stream sends, one after another. */
   requestsPerStream: number;
   maxTokens: number;
-  /** Extra body fields of every request (e.g. logit_bias). */
+  /** Streamed (SSE, default) or whole JSON responses. */
+  stream?: boolean;
+  /** Extra body fields of every request (e.g. ignore_eos). */
   extraBody?: Record<string, unknown>;
 }
 
@@ -35,11 +37,23 @@ export interface LoadResult {
 
 const PROMPTS = ['Once upon a time', 'The little dog', 'Lily and Tom went', 'One day, a girl named Sue', 'The sun was', 'A big red ball'];
 
-/** Sends one streaming completion and checks the whole response; returns its completion tokens. */
-async function oneRequest(url: string, body: object): Promise<number> {
+/** Sends one completion and checks the whole response; returns its completion tokens. */
+async function oneRequest(url: string, body: { stream: boolean }): Promise<number> {
   const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`status ${res.status}: ${text.slice(0, 200)}`);
+  return body.stream ? checkStream(res, text) : checkWhole(text);
+}
+
+function checkWhole(text: string): number {
+  const r = JSON.parse(text) as { object: string; choices: { text: string; finish_reason: string | null }[]; usage?: { completion_tokens: number } };
+  if (r.object !== 'text_completion' || r.choices.length !== 1) throw new Error(`unexpected body ${text.slice(0, 120)}`);
+  if (typeof r.choices[0]!.text !== 'string' || !r.choices[0]!.finish_reason) throw new Error('choice without text or finish_reason');
+  if (!r.usage || !(r.usage.completion_tokens > 0)) throw new Error('no usage');
+  return r.usage.completion_tokens;
+}
+
+function checkStream(res: Response, text: string): number {
   if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`content-type ${res.headers.get('content-type')}`);
   const events = text.split('\n\n').filter((e) => e !== '');
   if (events.at(-1) !== 'data: [DONE]') throw new Error('stream does not end with data: [DONE]');
@@ -73,7 +87,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     for (let r = 0; r < o.requestsPerStream; r++) {
       const body = {
         prompt: PROMPTS[(s * o.requestsPerStream + r) % PROMPTS.length], max_tokens: o.maxTokens, seed: s * 1000 + r,
-        stream: true, stream_options: { include_usage: true }, ...o.extraBody,
+        stream: o.stream ?? true, stream_options: { include_usage: true }, ...o.extraBody,
       };
       const start = performance.now();
       try {

@@ -43,6 +43,16 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
   const p0 = r0 / PANEL;
   const p1 = (r1 + PANEL - 1) / PANEL;
   if (tokenBlock < 4) tokenBlock = 4;
+  if (T == 1 && kind == KIND_Q8) {
+    // GEMV: two panels per pass, two independent weight streams sharing each activation load
+    let p = p0;
+    for (; p + 2 <= p1; p += 2) {
+      const wp = w + <usize>p * panelBytes;
+      gemvQ8Pair(wp, wp + panelBytes, act, nb, y + (<usize>(p * PANEL) << 2), min(PANEL, N - (p + 1) * PANEL));
+    }
+    if (p < p1) panelQ8x1(w + <usize>p * panelBytes, act, nb, y + (<usize>(p * PANEL) << 2), min(PANEL, N - p * PANEL));
+    return;
+  }
   for (let tb = 0; tb < T; tb += tokenBlock) {
     const te = min(T, tb + tokenBlock);
     for (let p = p0; p < p1; p++) {
@@ -82,51 +92,74 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
 
 // ---- q8 ----
 
-// Widened rows 0,1 (wl) and 2,3 (wh) times 4 broadcast i16 activations: 2 lanes per row, summed by pairSum.
+// Group j's 16 weight bytes are read as two sign-extending 8-byte loads (i16x8.load8x8_s is one
+// x86 instruction, where load + extend_low + extend_high costs four): wl = rows 0,1 and wh = rows
+// 2,3, 2 lanes per row; times 4 broadcast i16 activations, summed per row by pairSum.
+
+/** lo/hi += widened group j of the block at wp · the 4 activations xs (rows 0,1 → lo, 2,3 → hi). */
+// @ts-ignore: decorator
+@inline function q8Group(wp: usize, j: usize, xs: v128, acc: v128, hiAcc: bool): v128 {
+  const w = hiAcc ? v128.load8x8_s(wp + 16 * j + 8) : v128.load8x8_s(wp + 16 * j);
+  return i32x4.add(acc, i32x4.dot_i16x8_s(w, xs));
+}
 
 // @ts-ignore: decorator
 @inline function panelQ8x1(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
   let f = f32x4.splat(0);
   for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
-    // unrolled: the loop counter would cost a third of the work per group
+    // unrolled by hand: a loop here would pay its counter and V8's loop stack check per group
     let lo = i32x4.splat(0);
     let hi = i32x4.splat(0);
-    let w: v128, xs: v128;
-    w = v128.load(wp, 0);
+    let xs: v128;
     xs = v128.load64_splat(a, A_I16 + 0);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 16);
+    lo = q8Group(wp, 0, xs, lo, false);
+    hi = q8Group(wp, 0, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 8);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 32);
+    lo = q8Group(wp, 1, xs, lo, false);
+    hi = q8Group(wp, 1, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 16);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 48);
+    lo = q8Group(wp, 2, xs, lo, false);
+    hi = q8Group(wp, 2, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 24);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 64);
+    lo = q8Group(wp, 3, xs, lo, false);
+    hi = q8Group(wp, 3, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 32);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 80);
+    lo = q8Group(wp, 4, xs, lo, false);
+    hi = q8Group(wp, 4, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 40);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 96);
+    lo = q8Group(wp, 5, xs, lo, false);
+    hi = q8Group(wp, 5, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 48);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
-    w = v128.load(wp, 112);
+    lo = q8Group(wp, 6, xs, lo, false);
+    hi = q8Group(wp, 6, xs, hi, true);
     xs = v128.load64_splat(a, A_I16 + 56);
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), xs));
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), xs));
+    lo = q8Group(wp, 7, xs, lo, false);
+    hi = q8Group(wp, 7, xs, hi, true);
     f = scaleAdd(pairSum(lo, hi), v128.load(wp, 128), a, f);
   }
   storeRows(y, f, rows);
+}
+
+/** One token against panels wp0 (4 full rows, output y) and wp1 (rows1 rows, output y + 16). */
+// @ts-ignore: decorator
+@inline function gemvQ8Pair(wp0: usize, wp1: usize, a: usize, nb: i32, y: usize, rows1: i32): void {
+  let f0 = f32x4.splat(0);
+  let f1 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++, wp0 += Q8_PANEL_BLOCK, wp1 += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
+    let l0 = i32x4.splat(0), h0 = i32x4.splat(0);
+    let l1 = i32x4.splat(0), h1 = i32x4.splat(0);
+    for (let j: usize = 0; j < 8; j++) {
+      const xs = v128.load64_splat(a + A_I16 + 8 * j);
+      l0 = q8Group(wp0, j, xs, l0, false);
+      h0 = q8Group(wp0, j, xs, h0, true);
+      l1 = q8Group(wp1, j, xs, l1, false);
+      h1 = q8Group(wp1, j, xs, h1, true);
+    }
+    f0 = scaleAdd(pairSum(l0, h0), v128.load(wp0, 128), a, f0);
+    f1 = scaleAdd(pairSum(l1, h1), v128.load(wp1, 128), a, f1);
+  }
+  v128.store(y, f0);
+  storeRows(y + 16, f1, rows1);
 }
 
 // @ts-ignore: decorator
@@ -144,9 +177,8 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
     let l2 = i32x4.splat(0), h2 = i32x4.splat(0);
     let l3 = i32x4.splat(0), h3 = i32x4.splat(0);
     for (let j: usize = 0; j < 8; j++) {
-      const wv = v128.load(wp + 16 * j);
-      const wl = i16x8.extend_low_i8x16_s(wv);
-      const wh = i16x8.extend_high_i8x16_s(wv);
+      const wl = v128.load8x8_s(wp + 16 * j);
+      const wh = v128.load8x8_s(wp + 16 * j + 8);
       let xs = v128.load64_splat(a + A_I16 + 8 * j);
       l0 = i32x4.add(l0, i32x4.dot_i16x8_s(wl, xs));
       h0 = i32x4.add(h0, i32x4.dot_i16x8_s(wh, xs));

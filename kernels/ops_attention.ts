@@ -11,11 +11,12 @@
 //   - f32 accumulator (f32 caches, or fast math): one rescale per key tile, f32 throughout.
 //
 // Shapes: q [T, H, D] f32, K/V cache [C, Hkv, D] (f32 or f16 bits), out [T, H, D] f32.
-// Work unit u = h · nQueryTiles + qt (head h, query tile qt); the pool splits units [0, H · nQT).
+// Work unit u = (query tile, head h = u % H); the pool splits units [0, H · nQT). Heads that share
+// a KV head and sit in one thread's range run together, so each key tile is widened once for them.
 // Scratch: SCRATCH_FLOATS_PER_UNIT f32 per unit (a key tile of scores and of rescale factors, m and
 // l of the tile's queries), so concurrent units never share scratch without knowing their thread;
 // an f16 cache also needs one K/V tile buffer per thread (each key tile is widened to f32 once and
-// reused by the unit's 16 queries) and, with the f16 accumulator, a [T, H, D] f32 region for q.
+// reused by the 16 queries of every head in the run) and, with the f16 accumulator, a [T, H, D] f32 region for q.
 import { hmax, hsum, loadHalf4, vexp, vroundHalf, vtanh } from './ops_math';
 
 const QUERY_TILE: i32 = 16;
@@ -42,9 +43,13 @@ export function attention_scratch_floats_per_unit(): i32 {
  * Units [r0, r1) of causal attention. Token t (position pos0 + t) attends to cache rows
  * [lo, pos0 + t], lo = window > 0 ? max(0, pos0 + t - window + 1) : 0. Scores: s = (q·k)·scale,
  * then s = softcap·tanh(s/softcap) when softcap > 0. headDim must be a multiple of 4.
- * kvF16 ≠ 0: the cache holds f16 bits; each key tile is widened to f32 once per unit, into a tile
- * buffer this call claims from `slots` ([nSlots] i32 flags zeroed by the caller, padded to 64
- * bytes, then nSlots buffers of 2 · KEY_TILE · headDim f32): one per concurrent call (thread).
+ * Unit u is head u % nHeads of query tile tileAt(u / nHeads): the heads of one query tile are
+ * adjacent, so a range's consecutive heads that share a KV head (GQA) are run together and read
+ * each key tile once; query tiles go in zigzag order (first, last, second, ...) so that contiguous
+ * ranges get similar causal work.
+ * kvF16 ≠ 0: the cache holds f16 bits; each key tile is widened to f32 once per run of heads, into
+ * a tile buffer this call claims from `slots` ([nSlots] i32 flags zeroed by the caller, padded to
+ * 64 bytes, then nSlots buffers of 2 · KEY_TILE · headDim f32): one per concurrent call (thread).
  * qHalf ≠ 0: f16 accumulator mode, qHalf a [T, H, D] f32 scratch that receives the f16-rounded q.
  */
 export function attention_units(
@@ -63,34 +68,68 @@ export function attention_units(
     const flagBytes = ((<usize>nSlots << 2) + 63) & ~(<usize>63);
     tiles = slots + flagBytes + (<usize>slot) * ((<usize>(2 * KEY_TILE * headDim)) << 2);
   }
-  for (let u = r0; u < r1; u++) {
-    attentionUnit(q, k, v, out, scratch, tiles, qHalf, nTokens, pos0, nHeads, nKvHeads, headDim, scale, softcap, window, u);
+  const nQT = (nTokens + QUERY_TILE - 1) / QUERY_TILE;
+  const group = nHeads / nKvHeads;
+  let u = r0;
+  while (u < r1) {
+    const order = u / nHeads;
+    const h0 = u % nHeads;
+    // Heads [h0, h1): the rest of this KV head's group, as far as the range reaches.
+    const h1 = min((h0 / group + 1) * group, h0 + (r1 - u));
+    attentionRun(
+      q, k, v, out, scratch + (<usize>(u - h0)) * (<usize>SCRATCH_FLOATS_PER_UNIT << 2), tiles, qHalf,
+      nTokens, pos0, nHeads, nKvHeads, headDim, scale, softcap, window, tileAt(order, nQT), h0, h1,
+    );
+    u += h1 - h0;
   }
   if (slot >= 0) atomic.store<i32>(slots + ((<usize>slot) << 2), 0);
 }
 
-/** dst[n, D] f32 = rows of f16 bits from src (row stride srcStride bytes). */
+/** Query tile at zigzag position i of n: 0, n-1, 1, n-2, ... */
+// @ts-ignore: decorator
+@inline
+function tileAt(i: i32, n: i32): i32 {
+  return (i & 1) == 0 ? i >> 1 : n - 1 - (i >> 1);
+}
+
+/**
+ * dst[n, D] f32 = rows of f16 bits from src (row stride srcStride bytes). Eight halves per load:
+ * interleaving with zeros puts each half in the top 16 bits of a lane; an arithmetic shift by 3
+ * then leaves sign | magnitude << 13 once bits 28-30 are cleared, and · 2^112 rebases the exponent.
+ */
 // @ts-ignore: decorator
 @inline
 function widenRows(src: usize, srcStride: usize, n: i32, headDim: i32, dst: usize): void {
   const rowBytes = (<usize>headDim) << 2;
+  const zero = i32x4.splat(0);
+  const keep = i32x4.splat(0x8fffffff);
+  const rebase = f32x4.splat(5.192296858534828e33);
   for (let j = 0; j < n; j++) {
     const s = src + (<usize>j) * srcStride;
     const d = dst + (<usize>j) * rowBytes;
-    for (let i = 0; i < headDim; i += 4) v128.store(d + ((<usize>i) << 2), loadHalf4(s + ((<usize>i) << 1)));
+    let i = 0;
+    for (; i + 8 <= headDim; i += 8) {
+      const h8 = v128.load(s + ((<usize>i) << 1));
+      const lo = i8x16.shuffle(zero, h8, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const hi = i8x16.shuffle(zero, h8, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      v128.store(d + ((<usize>i) << 2), f32x4.mul(v128.and(i32x4.shr_s(lo, 3), keep), rebase));
+      v128.store(d + ((<usize>i) << 2), f32x4.mul(v128.and(i32x4.shr_s(hi, 3), keep), rebase), 16);
+    }
+    if (i < headDim) v128.store(d + ((<usize>i) << 2), loadHalf4(s + ((<usize>i) << 1)));
   }
 }
 
-/** One (head, query tile) unit; tiles ≠ 0 means an f16 cache, widened through that tile buffer. */
-function attentionUnit(
-  q: usize, k: usize, v: usize, out: usize, scratch: usize, tiles: usize, qHalf: usize,
+/**
+ * Heads [h0, h1) (one KV head) of query tile qt; tiles ≠ 0 means an f16 cache, widened through
+ * that tile buffer once per key tile for all the heads. unitScratch: the scratch of head 0's unit
+ * of this query tile (head h's is SCRATCH_FLOATS_PER_UNIT · h floats further).
+ */
+function attentionRun(
+  q: usize, k: usize, v: usize, out: usize, unitScratch: usize, tiles: usize, qHalf: usize,
   nTokens: i32, pos0: i32, nHeads: i32, nKvHeads: i32, headDim: i32,
-  scale: f32, softcap: f32, window: i32, u: i32,
+  scale: f32, softcap: f32, window: i32, qt: i32, h0: i32, h1: i32,
 ): void {
-  const nQT = (nTokens + QUERY_TILE - 1) / QUERY_TILE;
-  const h = u / nQT;
-  const qt = u % nQT;
-  const kvh = h / (nHeads / nKvHeads);
+  const kvh = h0 / (nHeads / nKvHeads);
   const widen = tiles != 0;
   const esz: usize = widen ? 2 : 4;
   const cacheStride = (<usize>nKvHeads) * (<usize>headDim) * esz; // bytes per cache row
@@ -101,22 +140,23 @@ function attentionUnit(
   const kTile = tiles;
   const vTile = tiles + (<usize>KEY_TILE) * headBytes;
   const kvStride = widen ? headBytes : cacheStride; // row stride of the rows the math reads
-  const scores = scratch + (<usize>u) * (<usize>SCRATCH_FLOATS_PER_UNIT << 2);
-  const rescale = scores + (<usize>KEY_TILE << 2);
-  const runMax = rescale + (<usize>KEY_TILE << 2);
-  const runSum = runMax + (<usize>QUERY_TILE << 2);
+  const unitBytes = <usize>SCRATCH_FLOATS_PER_UNIT << 2;
   const halfAcc = qHalf != 0;
   const qSrc = halfAcc ? qHalf : q;
 
   const t0 = qt * QUERY_TILE;
   const t1 = min(nTokens, t0 + QUERY_TILE);
-  for (let t = t0; t < t1; t++) {
-    store<f32>(runMax + ((<usize>(t - t0)) << 2), NEG_INF);
-    store<f32>(runSum + ((<usize>(t - t0)) << 2), 0);
-    const rowOff = (<usize>t) * tokBytes + (<usize>h) * headBytes;
-    memory.fill(out + rowOff, 0, headBytes);
-    if (halfAcc) {
-      for (let d: usize = 0; d < headBytes; d += 16) v128.store(qHalf + rowOff + d, vroundHalf(v128.load(q + rowOff + d)));
+  for (let h = h0; h < h1; h++) {
+    const runMax = unitScratch + (<usize>h) * unitBytes + (<usize>(2 * KEY_TILE) << 2);
+    const runSum = runMax + (<usize>QUERY_TILE << 2);
+    for (let t = t0; t < t1; t++) {
+      store<f32>(runMax + ((<usize>(t - t0)) << 2), NEG_INF);
+      store<f32>(runSum + ((<usize>(t - t0)) << 2), 0);
+      const rowOff = (<usize>t) * tokBytes + (<usize>h) * headBytes;
+      memory.fill(out + rowOff, 0, headBytes);
+      if (halfAcc) {
+        for (let d: usize = 0; d < headBytes; d += 16) v128.store(qHalf + rowOff + d, vroundHalf(v128.load(q + rowOff + d)));
+      }
     }
   }
 
@@ -142,36 +182,42 @@ function attentionUnit(
       if (a > b) continue;
       const n = b - a + 1;
       const skip = (<usize>(a - j0)) * kvStride;
-      const qRow = qSrc + (<usize>t) * tokBytes + (<usize>h) * headBytes;
-      const oRow = out + (<usize>t) * tokBytes + (<usize>h) * headBytes;
-      const tileMax = scoreKeys(qRow, kRows + skip, kvStride, n, headDim, scale, softcap, scores);
-
-      const mAt = runMax + ((<usize>(t - t0)) << 2);
-      const lAt = runSum + ((<usize>(t - t0)) << 2);
-      const mOld = load<f32>(mAt);
-      let l = load<f32>(lAt);
-      if (halfAcc) {
-        l = perKeySoftmax(scores, rescale, n, mOld, l);
-        accumulateValuesHalf(oRow, scores, rescale, n, vRows + skip, kvStride, headDim);
-        store<f32>(mAt, max(mOld, tileMax));
-      } else {
-        const mNew = max(mOld, tileMax);
-        if (mNew > mOld && mOld != NEG_INF) {
-          const f = f32x4.extract_lane(vexp(f32x4.splat(mOld - mNew)), 0);
-          scaleRow(oRow, headDim, f);
-          l *= f;
+      for (let h = h0; h < h1; h++) {
+        const scores = unitScratch + (<usize>h) * unitBytes;
+        const rescale = scores + (<usize>KEY_TILE << 2);
+        const mAt = rescale + (<usize>KEY_TILE << 2) + ((<usize>(t - t0)) << 2);
+        const lAt = mAt + (<usize>QUERY_TILE << 2);
+        const qRow = qSrc + (<usize>t) * tokBytes + (<usize>h) * headBytes;
+        const oRow = out + (<usize>t) * tokBytes + (<usize>h) * headBytes;
+        const tileMax = scoreKeys(qRow, kRows + skip, kvStride, n, headDim, scale, softcap, scores);
+        const mOld = load<f32>(mAt);
+        let l = load<f32>(lAt);
+        if (halfAcc) {
+          l = perKeySoftmax(scores, rescale, n, mOld, l);
+          accumulateValuesHalf(oRow, scores, rescale, n, vRows + skip, kvStride, headDim);
+          store<f32>(mAt, max(mOld, tileMax));
+        } else {
+          const mNew = max(mOld, tileMax);
+          if (mNew > mOld && mOld != NEG_INF) {
+            const f = f32x4.extract_lane(vexp(f32x4.splat(mOld - mNew)), 0);
+            scaleRow(oRow, headDim, f);
+            l *= f;
+          }
+          l += expInPlace(scores, n, mNew);
+          store<f32>(mAt, mNew);
+          accumulateValues(oRow, scores, n, vRows + skip, kvStride, headDim);
         }
-        l += expInPlace(scores, n, mNew);
-        store<f32>(mAt, mNew);
-        accumulateValues(oRow, scores, n, vRows + skip, kvStride, headDim);
+        store<f32>(lAt, l);
       }
-      store<f32>(lAt, l);
     }
   }
 
-  for (let t = t0; t < t1; t++) {
-    const l = load<f32>(runSum + ((<usize>(t - t0)) << 2));
-    scaleRow(out + (<usize>t) * tokBytes + (<usize>h) * headBytes, headDim, <f32>1.0 / l);
+  for (let h = h0; h < h1; h++) {
+    const runSum = unitScratch + (<usize>h) * unitBytes + (<usize>(2 * KEY_TILE + QUERY_TILE) << 2);
+    for (let t = t0; t < t1; t++) {
+      const l = load<f32>(runSum + ((<usize>(t - t0)) << 2));
+      scaleRow(out + (<usize>t) * tokBytes + (<usize>h) * headBytes, headDim, <f32>1.0 / l);
+    }
   }
 }
 

@@ -7,18 +7,14 @@ import { parseArgs, optionsHelp } from './args.js';
 import { UsageError } from './errors.js';
 import { MODEL_OPTIONS, openModel } from './model-options.js';
 import { REPL_HELP, runChatRepl } from './repl.js';
+import { LLAMA_CPP_CHAT, samplingOptions, samplingParams } from './sampling-options.js';
 
 const SPEC = {
   ...MODEL_OPTIONS,
   system: { type: 'string', short: 's', help: 'system prompt' },
   template: { type: 'string', help: 'chat template: chatml | llama3 | phi3 | gemma | llama2 | a Jinja file (default: the model\'s own)' },
   'n-predict': { type: 'number', short: 'n', default: -1, help: 'most tokens per reply (-1: until the end of the turn)' },
-  temp: { type: 'number', default: 0.8, help: 'temperature (0 = greedy)' },
-  'top-k': { type: 'number', default: 40, help: 'keep the k most likely tokens' },
-  'top-p': { type: 'number', default: 0.95, help: 'nucleus sampling threshold' },
-  'min-p': { type: 'number', default: 0.05, help: 'drop tokens below min-p × the best probability' },
-  'repeat-penalty': { type: 'number', help: 'llama.cpp repeat penalty (1 = off)' },
-  seed: { type: 'number', help: 'sampling seed (reproducible replies)' },
+  ...samplingOptions(LLAMA_CPP_CHAT),
   'ignore-eos': { type: 'boolean', help: 'never end a reply with an end-of-turn token (as llama.cpp\'s --ignore-eos)' },
   stats: { type: 'boolean', help: 'print statistics after every reply' },
   help: { type: 'boolean', short: 'h' },
@@ -54,12 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         stats: o.stats,
         params: {
           maxTokens: n,
-          temp: o.temp,
-          topK: o['top-k'],
-          topP: o['top-p'],
-          minP: o['min-p'],
-          repeatPenalty: o['repeat-penalty'],
-          seed: o.seed,
+          ...samplingParams(o),
           logitBias: o['ignore-eos'] ? banEndTokens(chat) : undefined,
         },
       });

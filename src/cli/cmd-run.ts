@@ -4,16 +4,12 @@ import { DEFAULT_MODEL, isModelRef } from '../hub/index.js';
 import { parseArgs, optionsHelp } from './args.js';
 import { UsageError } from './errors.js';
 import { MODEL_OPTIONS, openModel } from './model-options.js';
+import { GREEDY, samplingOptions, samplingParams } from './sampling-options.js';
 
 const SPEC = {
   ...MODEL_OPTIONS,
   'n-predict': { type: 'number', short: 'n', default: 128, help: 'tokens to generate (-1: until end of text)' },
-  temp: { type: 'number', default: 0, help: 'temperature (0 = greedy)' },
-  'top-k': { type: 'number', help: 'keep the k most likely tokens' },
-  'top-p': { type: 'number', help: 'nucleus sampling threshold' },
-  'min-p': { type: 'number', help: 'drop tokens below min-p × the best probability' },
-  'repeat-penalty': { type: 'number', help: 'llama.cpp repeat penalty (1 = off)' },
-  seed: { type: 'number', help: 'sampling seed (reproducible runs)' },
+  ...samplingOptions(GREEDY),
   'no-bos': { type: 'boolean', help: 'do not add BOS to the prompt' },
   stats: { type: 'boolean', help: 'print n_prompt, n_gen, ttft, prefill/gen t/s, memory to stderr' },
   json: { type: 'boolean', help: 'print one JSON object (ids, text, stats) instead of streaming text' },
@@ -43,12 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     let text = '';
     for await (const tok of session.generate(promptIds, {
       maxTokens: o['n-predict'],
-      temp: o.temp,
-      topK: o['top-k'],
-      topP: o['top-p'],
-      minP: o['min-p'],
-      repeatPenalty: o['repeat-penalty'],
-      seed: o.seed,
+      ...samplingParams(o),
     })) {
       if (tok.id >= 0) ids.push(tok.id);
       text += tok.text;

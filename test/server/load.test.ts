@@ -16,22 +16,24 @@ test('4 parallel streams × 50 requests: no failures, ≥ 2× the tokens/s of on
   try {
     const load = (streams: number): Promise<LoadResult> =>
       runLoad({ url, streams, requestsPerStream: 50, maxTokens: 32, extraBody: { ignore_eos: true } });
-    await load(1); // warm-up (JIT, first allocations)
-    // Throughput is a timing: on a busy machine take the better of two rounds.
-    let best = 0;
-    for (let round = 0; round < 2 && best < 2; round++) {
-      const one = await load(1);
-      const four = await load(4);
-      t.diagnostic(formatLoadResult(one));
-      t.diagnostic(formatLoadResult(four));
-      for (const r of [one, four]) {
+    await load(1); // warm-up (JIT tiers of both paths, first allocations)
+    await load(4);
+    // Throughput is a timing, and the machine may be busy with other work: alternate the two loads
+    // for up to three rounds and compare the best of each (the least disturbed window).
+    let bestOne = 0;
+    let bestFour = 0;
+    for (let round = 0; round < 3 && !(bestFour >= 2 * bestOne && round >= 1); round++) {
+      for (const r of [await load(1), await load(4)]) {
+        t.diagnostic(formatLoadResult(r));
         assert.deepEqual(r.failures, []);
         assert.equal(r.completionTokens, r.requests * 32);
+        if (r.streams === 1) bestOne = Math.max(bestOne, r.tokensPerSecond);
+        else bestFour = Math.max(bestFour, r.tokensPerSecond);
       }
-      best = Math.max(best, four.tokensPerSecond / one.tokensPerSecond);
     }
-    t.diagnostic(`speed-up with 4 streams: ${best.toFixed(2)}×`);
-    assert.ok(best >= 2, `4 streams give only ${best.toFixed(2)}× the tokens/s of one`);
+    const speedup = bestFour / bestOne;
+    t.diagnostic(`speed-up with 4 streams: ${speedup.toFixed(2)}× (best ${bestFour.toFixed(0)} vs ${bestOne.toFixed(0)} tok/s)`);
+    assert.ok(speedup >= 2, `4 streams give only ${speedup.toFixed(2)}× the tokens/s of one`);
   } finally {
     await stopServer(child);
   }
