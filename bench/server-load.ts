@@ -7,6 +7,7 @@
 //
 // The server runs in a child process (`tsllama serve`), so client and server do not share a thread.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -37,12 +38,30 @@ export interface LoadResult {
 
 const PROMPTS = ['Once upon a time', 'The little dog', 'Lily and Tom went', 'One day, a girl named Sue', 'The sun was', 'A big red ball'];
 
+// node:http with a keep-alive agent: fetch() costs the client ~2 ms of CPU per request, which on a
+// small machine would compete with the server being measured.
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(url: string, body: string): Promise<{ status: number; contentType: string; text: string }> {
+  return new Promise((resolvePost, reject) => {
+    const req = httpRequest(`${url}/v1/completions`, {
+      method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolvePost({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** Sends one completion and checks the whole response; returns its completion tokens. */
 async function oneRequest(url: string, body: { stream: boolean }): Promise<number> {
-  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`status ${res.status}: ${text.slice(0, 200)}`);
-  return body.stream ? checkStream(res, text) : checkWhole(text);
+  const res = await post(url, JSON.stringify(body));
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${res.text.slice(0, 200)}`);
+  return body.stream ? checkStream(res.contentType, res.text) : checkWhole(res.text);
 }
 
 function checkWhole(text: string): number {
@@ -53,8 +72,8 @@ function checkWhole(text: string): number {
   return r.usage.completion_tokens;
 }
 
-function checkStream(res: Response, text: string): number {
-  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`content-type ${res.headers.get('content-type')}`);
+function checkStream(contentType: string, text: string): number {
+  if (!contentType.startsWith('text/event-stream')) throw new Error(`content-type ${contentType}`);
   const events = text.split('\n\n').filter((e) => e !== '');
   if (events.at(-1) !== 'data: [DONE]') throw new Error('stream does not end with data: [DONE]');
   let finished = false;
@@ -150,6 +169,8 @@ async function main(argv: string[]): Promise<void> {
   const maxTokens = Number(flag('max-tokens', '32'));
   const { url, child } = await spawnServer(model, ['--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256']);
   try {
+    // Warm-up: JIT tiers of the server's paths at each stream count.
+    for (const s of streams) await runLoad({ url, streams: s, requestsPerStream: 10, maxTokens, extraBody: { ignore_eos: true } });
     const results: LoadResult[] = [];
     for (const s of streams) {
       const r = await runLoad({ url, streams: s, requestsPerStream: requests, maxTokens, extraBody: { ignore_eos: true } });

@@ -52,3 +52,4 @@ declare module './model/model.js' {
 Model.prototype.embed = function embed(this: Model, input: string | readonly string[], opts?: EmbedOpts) {
   return embedTexts(this, input as string, opts);
 } as Model['embed'];
+export { createServer, type ServerOptions, type TsllamaServer } from './server/index.js';

@@ -98,7 +98,8 @@ export async function serveGeneration(ctx: ServerContext, res: ServerResponse, i
   } catch (e) {
     cancelAll('another choice failed');
     if (res.destroyed) return; // the client is gone: nobody to tell
-    sendError(res, toApiError(e));
+    if (sse && res.headersSent) sse.fail(toApiError(e).toJSON());
+    else sendError(res, toApiError(e));
     return;
   }
   if (sse) {

@@ -1,7 +1,15 @@
 // Server-Sent Events as the OpenAI streaming API sends them: `data: <json>\n\n` per chunk, then `data: [DONE]`.
+// Events are coalesced for up to FLUSH_MS before being written: a small model produces a token
+// every fraction of a millisecond per stream, and one socket write per token would cost more than
+// the token. The delay is far below what a reader of the stream can notice.
 import type { ServerResponse } from 'node:http';
 
+const FLUSH_MS = 4;
+
 export class SseStream {
+  private pending = '';
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(private readonly res: ServerResponse) {}
 
   /** Sends the response headers (status 200, text/event-stream) plus any extra ones. */
@@ -22,10 +30,28 @@ export class SseStream {
   }
 
   send(data: unknown): void {
-    if (!this.closed) this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+    if (this.closed) return;
+    this.pending += `data: ${JSON.stringify(data)}\n\n`;
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   done(): void {
-    if (!this.closed) this.res.end('data: [DONE]\n\n');
+    if (this.closed) return;
+    this.flush();
+    this.res.end('data: [DONE]\n\n');
+  }
+
+  /** Ends the stream with an error event (no [DONE]), after what is pending. */
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.flush();
+    this.res.end(`data: ${JSON.stringify(error)}\n\n`);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending && !this.closed) this.res.write(this.pending);
+    this.pending = '';
   }
 }
