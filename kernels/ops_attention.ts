@@ -6,21 +6,27 @@
 //   - f16 accumulator (llama.cpp parity, f16 caches by default): exactly the numerics of ggml's CPU
 //     flash attention — q rounded to f16; keys in order; on a new max the accumulator is rescaled
 //     by exp(m_old - m_new); then acc += v·exp(s - m); the accumulator is rounded to f16 after every
-//     rescale and every multiply-add. The per-key maxima come from a prefix max over the tile, so
-//     the exps still run four lanes at a time.
+//     rescale and every multiply-add. The per-key maxima come from a prefix max over four keys at
+//     a time, so the exps still run four lanes at a time.
 //   - f32 accumulator (f32 caches, or fast math): one rescale per key tile, f32 throughout.
 //
 // Shapes: q [T, H, D] f32, K/V cache [C, Hkv, D] (f32 or f16 bits), out [T, H, D] f32.
 // Work unit u = (query tile, head h = u % H); the pool splits units [0, H · nQT). Heads that share
-// a KV head and sit in one thread's range run together, so each key tile is widened once for them.
+// a KV head and fall in one thread's range run together, so each key tile is widened once for all.
 // Scratch: SCRATCH_FLOATS_PER_UNIT f32 per unit (a key tile of scores and of rescale factors, m and
 // l of the tile's queries), so concurrent units never share scratch without knowing their thread;
 // an f16 cache also needs one K/V tile buffer per thread (each key tile is widened to f32 once and
-// reused by the 16 queries of every head in the run) and, with the f16 accumulator, a [T, H, D] f32 region for q.
+// reused by the tile's queries of every head in the run) and, with the f16 accumulator, a
+// [T, H, D] f32 region for q.
+//
+// Widened K tiles are stored in blocks of 8 keys, [KEY_TILE/8][D/4][8][4] (four dims of eight keys
+// side by side), so scoring eight keys reads 128 consecutive bytes per step of four dims at fixed
+// offsets; widened V tiles stay row-major [KEY_TILE, D].
 import { hmax, hsum, loadHalf4, vexp, vroundHalf, vtanh } from './ops_math';
 
 const QUERY_TILE: i32 = 16;
 const KEY_TILE: i32 = 64;
+const KEY_BLOCK: i32 = 8;
 const SCRATCH_FLOATS_PER_UNIT: i32 = 2 * KEY_TILE + 2 * QUERY_TILE;
 const NEG_INF: f32 = -Infinity;
 
@@ -44,8 +50,8 @@ export function attention_scratch_floats_per_unit(): i32 {
  * [lo, pos0 + t], lo = window > 0 ? max(0, pos0 + t - window + 1) : 0. Scores: s = (q·k)·scale,
  * then s = softcap·tanh(s/softcap) when softcap > 0. headDim must be a multiple of 4.
  * Unit u is head u % nHeads of query tile tileAt(u / nHeads): the heads of one query tile are
- * adjacent, so a range's consecutive heads that share a KV head (GQA) are run together and read
- * each key tile once; query tiles go in zigzag order (first, last, second, ...) so that contiguous
+ * adjacent, so a range's consecutive heads that share a KV head (GQA) run together and read each
+ * key tile once; query tiles go in zigzag order (first, last, second, ...) so that contiguous
  * ranges get similar causal work.
  * kvF16 ≠ 0: the cache holds f16 bits; each key tile is widened to f32 once per run of heads, into
  * a tile buffer this call claims from `slots` ([nSlots] i32 flags zeroed by the caller, padded to
@@ -93,29 +99,67 @@ function tileAt(i: i32, n: i32): i32 {
 }
 
 /**
- * dst[n, D] f32 = rows of f16 bits from src (row stride srcStride bytes). Eight halves per load:
- * interleaving with zeros puts each half in the top 16 bits of a lane; an arithmetic shift by 3
- * then leaves sign | magnitude << 13 once bits 28-30 are cleared, and · 2^112 rebases the exponent.
+ * Eight f16 values (v128 of u16) → two f32x4, exactly. Interleaving with zeros puts each half in
+ * the top 16 bits of a lane; an arithmetic shift by 3 then leaves sign | magnitude << 13 once bits
+ * 28-30 are cleared, and · 2^112 rebases the exponent (f16 subnormals come out exact, as in
+ * vhalfToFloat). lo gets halves 0-3, hi halves 4-7.
  */
+// @ts-ignore: decorator
+@inline
+function halfLow4(h8: v128): v128 {
+  const x = i8x16.shuffle(i32x4.splat(0), h8, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+  return f32x4.mul(v128.and(i32x4.shr_s(x, 3), i32x4.splat(0x8fffffff)), f32x4.splat(5.192296858534828e33));
+}
+
+// @ts-ignore: decorator
+@inline
+function halfHigh4(h8: v128): v128 {
+  const x = i8x16.shuffle(i32x4.splat(0), h8, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+  return f32x4.mul(v128.and(i32x4.shr_s(x, 3), i32x4.splat(0x8fffffff)), f32x4.splat(5.192296858534828e33));
+}
+
+/** dst[n, D] f32 (row-major) = n rows of f16 bits from src (row stride srcStride bytes). */
 // @ts-ignore: decorator
 @inline
 function widenRows(src: usize, srcStride: usize, n: i32, headDim: i32, dst: usize): void {
   const rowBytes = (<usize>headDim) << 2;
-  const zero = i32x4.splat(0);
-  const keep = i32x4.splat(0x8fffffff);
-  const rebase = f32x4.splat(5.192296858534828e33);
   for (let j = 0; j < n; j++) {
     const s = src + (<usize>j) * srcStride;
     const d = dst + (<usize>j) * rowBytes;
     let i = 0;
     for (; i + 8 <= headDim; i += 8) {
       const h8 = v128.load(s + ((<usize>i) << 1));
-      const lo = i8x16.shuffle(zero, h8, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const hi = i8x16.shuffle(zero, h8, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      v128.store(d + ((<usize>i) << 2), f32x4.mul(v128.and(i32x4.shr_s(lo, 3), keep), rebase));
-      v128.store(d + ((<usize>i) << 2), f32x4.mul(v128.and(i32x4.shr_s(hi, 3), keep), rebase), 16);
+      v128.store(d + ((<usize>i) << 2), halfLow4(h8));
+      v128.store(d + ((<usize>i) << 2), halfHigh4(h8), 16);
     }
     if (i < headDim) v128.store(d + ((<usize>i) << 2), loadHalf4(s + ((<usize>i) << 1)));
+  }
+}
+
+/**
+ * dst = n rows of f16 bits from src widened into the blocked K layout [blocks][D/4][8][4]; the
+ * rows of the last block past n are zeroed (scoring reads whole blocks).
+ */
+// @ts-ignore: decorator
+@inline
+function widenKeysBlocked(src: usize, srcStride: usize, n: i32, headDim: i32, dst: usize): void {
+  const blockBytes = (<usize>headDim) << 5; // 8 keys · D · 4 bytes
+  for (let j = 0; j < n; j++) {
+    const s = src + (<usize>j) * srcStride;
+    const d = dst + (<usize>(j >> 3)) * blockBytes + ((<usize>(j & 7)) << 4);
+    let i = 0;
+    for (; i + 8 <= headDim; i += 8) {
+      const h8 = v128.load(s + ((<usize>i) << 1));
+      const at = d + ((<usize>i) << 5); // chunk i/4 at 128 bytes per chunk
+      v128.store(at, halfLow4(h8));
+      v128.store(at, halfHigh4(h8), 128);
+    }
+    if (i < headDim) v128.store(d + ((<usize>i) << 5), loadHalf4(s + ((<usize>i) << 1)));
+  }
+  const zero = f32x4.splat(0);
+  for (let j = n; j & 7; j++) {
+    const d = dst + (<usize>(j >> 3)) * blockBytes + ((<usize>(j & 7)) << 4);
+    for (let i = 0; i < headDim; i += 4) v128.store(d + ((<usize>i) << 5), zero);
   }
 }
 
@@ -139,7 +183,7 @@ function attentionRun(
   const tokBytes = (<usize>nHeads) * headBytes; // bytes per token row of q / out
   const kTile = tiles;
   const vTile = tiles + (<usize>KEY_TILE) * headBytes;
-  const kvStride = widen ? headBytes : cacheStride; // row stride of the rows the math reads
+  const vStride = widen ? headBytes : cacheStride; // row stride of the V rows the math reads
   const unitBytes = <usize>SCRATCH_FLOATS_PER_UNIT << 2;
   const halfAcc = qHalf != 0;
   const qSrc = halfAcc ? qHalf : q;
@@ -165,13 +209,10 @@ function attentionRun(
   const jStart = window > 0 ? max(0, firstPos - window + 1) : 0;
   for (let j0 = jStart; j0 <= lastPos; j0 += KEY_TILE) {
     const jEnd = min(j0 + KEY_TILE, lastPos + 1); // exclusive
-    // Row j of this tile is read at kRows + (j - j0) · kvStride (the widened copy, or the cache).
-    let kRows = kHead + (<usize>j0) * cacheStride;
-    let vRows = vHead + (<usize>j0) * cacheStride;
+    let vRows = vHead + (<usize>j0) * cacheStride; // row j of the tile at vRows + (j - j0) · vStride
     if (widen) {
-      widenRows(kRows, cacheStride, jEnd - j0, headDim, kTile);
+      widenKeysBlocked(kHead + (<usize>j0) * cacheStride, cacheStride, jEnd - j0, headDim, kTile);
       widenRows(vRows, cacheStride, jEnd - j0, headDim, vTile);
-      kRows = kTile;
       vRows = vTile;
     }
     for (let t = t0; t < t1; t++) {
@@ -181,23 +222,32 @@ function attentionRun(
       const b = min(jEnd - 1, p);
       if (a > b) continue;
       const n = b - a + 1;
-      const skip = (<usize>(a - j0)) * kvStride;
+      // Blocked scoring covers whole 8-key blocks from the one holding key a: the scores of keys
+      // a..b start `lead` floats into the scores buffer.
+      const lead = widen ? (a - j0) & (KEY_BLOCK - 1) : 0;
       for (let h = h0; h < h1; h++) {
-        const scores = unitScratch + (<usize>h) * unitBytes;
-        const rescale = scores + (<usize>KEY_TILE << 2);
-        const mAt = rescale + (<usize>KEY_TILE << 2) + ((<usize>(t - t0)) << 2);
+        const scoreBuf = unitScratch + (<usize>h) * unitBytes;
+        const scores = scoreBuf + ((<usize>lead) << 2);
+        const rescale = scoreBuf + (<usize>KEY_TILE << 2) + ((<usize>lead) << 2);
+        const mAt = scoreBuf + (<usize>(2 * KEY_TILE) << 2) + ((<usize>(t - t0)) << 2);
         const lAt = mAt + (<usize>QUERY_TILE << 2);
         const qRow = qSrc + (<usize>t) * tokBytes + (<usize>h) * headBytes;
         const oRow = out + (<usize>t) * tokBytes + (<usize>h) * headBytes;
-        const tileMax = scoreKeys(qRow, kRows + skip, kvStride, n, headDim, scale, softcap, scores);
-        const mOld = load<f32>(mAt);
-        let l = load<f32>(lAt);
-        if (halfAcc) {
-          l = perKeySoftmax(scores, rescale, n, mOld, l);
-          accumulateValuesHalf(oRow, scores, rescale, n, vRows + skip, kvStride, headDim);
-          store<f32>(mAt, max(mOld, tileMax));
+        if (widen) {
+          const blockFrom = (a - j0) >> 3;
+          const blockTo = (b - j0) >> 3; // inclusive
+          scoreKeysBlocked(qRow, kTile, blockFrom, blockTo - blockFrom + 1, headDim, scale, softcap, scoreBuf);
         } else {
-          const mNew = max(mOld, tileMax);
+          scoreKeys(qRow, kHead + (<usize>a) * cacheStride, cacheStride, n, headDim, scale, softcap, scores);
+        }
+        const vFirst = vRows + (<usize>(a - j0)) * vStride;
+        if (halfAcc) {
+          onlineSoftmaxHalf(scores, rescale, n, mAt, lAt);
+          accumulateValuesHalf(oRow, scores, rescale, n, vFirst, vStride, headDim);
+        } else {
+          const mOld = load<f32>(mAt);
+          let l = load<f32>(lAt);
+          const mNew = max(mOld, maxOf(scores, n));
           if (mNew > mOld && mOld != NEG_INF) {
             const f = f32x4.extract_lane(vexp(f32x4.splat(mOld - mNew)), 0);
             scaleRow(oRow, headDim, f);
@@ -205,9 +255,9 @@ function attentionRun(
           }
           l += expInPlace(scores, n, mNew);
           store<f32>(mAt, mNew);
-          accumulateValues(oRow, scores, n, vRows + skip, kvStride, headDim);
+          store<f32>(lAt, l);
+          accumulateValues(oRow, scores, n, vFirst, vStride, headDim);
         }
-        store<f32>(lAt, l);
       }
     }
   }
@@ -221,18 +271,62 @@ function attentionRun(
   }
 }
 
+/** s = capped(s · scale) on four scores. */
+// @ts-ignore: decorator
+@inline
+function finishScores(s: v128, scale: f32, softcap: f32): v128 {
+  let r = f32x4.mul(s, f32x4.splat(scale));
+  if (softcap > 0) {
+    const cv = f32x4.splat(softcap);
+    r = f32x4.mul(cv, vtanh(f32x4.div(r, cv)));
+  }
+  return r;
+}
+
 /**
- * scores[j] = capped((q · k_j) · scale) for n consecutive cache rows starting at kp; returns the max.
- * Four keys share each q load; every score is reduced in the same lane order, so a key's score
- * does not depend on where it falls in a tile.
+ * scores[8·i + j] = capped((q · k) · scale) for key j of blocks [blockFrom, blockFrom + nBlocks) of
+ * a blocked K tile. Eight keys share each q load and keep eight sums in flight; each score is
+ * reduced in the same lane order as scoreKeys (so a key's score does not depend on the path).
  */
 // @ts-ignore: decorator
 @inline
-function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32, scale: f32, softcap: f32, scores: usize): f32 {
-  const sv = f32x4.splat(scale);
-  const capped = softcap > 0;
-  const cv = f32x4.splat(capped ? softcap : 1);
-  let maxv = f32x4.splat(NEG_INF);
+function scoreKeysBlocked(qRow: usize, kTile: usize, blockFrom: i32, nBlocks: i32, headDim: i32, scale: f32, softcap: f32, scores: usize): void {
+  const blockBytes = (<usize>headDim) << 5;
+  for (let bi = 0; bi < nBlocks; bi++) {
+    let kp = kTile + (<usize>(blockFrom + bi)) * blockBytes;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0);
+    let a5 = f32x4.splat(0);
+    let a6 = f32x4.splat(0);
+    let a7 = f32x4.splat(0);
+    for (let d = 0; d < headDim; d += 4) {
+      const qv = v128.load(qRow + ((<usize>d) << 2));
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(kp)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(kp, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(kp, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(kp, 48)));
+      a4 = f32x4.add(a4, f32x4.mul(qv, v128.load(kp, 64)));
+      a5 = f32x4.add(a5, f32x4.mul(qv, v128.load(kp, 80)));
+      a6 = f32x4.add(a6, f32x4.mul(qv, v128.load(kp, 96)));
+      a7 = f32x4.add(a7, f32x4.mul(qv, v128.load(kp, 112)));
+      kp += 128;
+    }
+    const out = scores + ((<usize>bi) << 5);
+    v128.store(out, finishScores(reduce4(a0, a1, a2, a3), scale, softcap));
+    v128.store(out, finishScores(reduce4(a4, a5, a6, a7), scale, softcap), 16);
+  }
+}
+
+/**
+ * scores[j] = capped((q · k_j) · scale) for n consecutive cache rows starting at kp (row stride
+ * kvStride bytes). Four keys share each q load; every score is reduced in the same lane order.
+ */
+// @ts-ignore: decorator
+@inline
+function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32, scale: f32, softcap: f32, scores: usize): void {
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const k0 = kp + (<usize>j) * kvStride;
@@ -251,29 +345,37 @@ function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32
       a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + ko)));
       a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + ko)));
     }
-    // Transpose-reduce: lane i = (a_i[0] + a_i[2]) + (a_i[1] + a_i[3]), the same order as hsum.
-    const s01 = f32x4.add(f32x4.shuffle(a0, a1, 0, 4, 1, 5), f32x4.shuffle(a0, a1, 2, 6, 3, 7));
-    const s23 = f32x4.add(f32x4.shuffle(a2, a3, 0, 4, 1, 5), f32x4.shuffle(a2, a3, 2, 6, 3, 7));
-    let s = f32x4.add(f32x4.shuffle(s01, s23, 0, 1, 4, 5), f32x4.shuffle(s01, s23, 2, 3, 6, 7));
-    s = f32x4.mul(s, sv);
-    if (capped) s = f32x4.mul(cv, vtanh(f32x4.div(s, cv)));
-    v128.store(scores + ((<usize>j) << 2), s);
-    maxv = f32x4.max(maxv, s);
+    v128.store(scores + ((<usize>j) << 2), finishScores(reduce4(a0, a1, a2, a3), scale, softcap));
   }
-  let m = hmax(maxv);
   for (; j < n; j++) {
     const kj = kp + (<usize>j) * kvStride;
     let acc = f32x4.splat(0);
     for (let d = 0; d < headDim; d += 4) {
       acc = f32x4.add(acc, f32x4.mul(v128.load(qRow + ((<usize>d) << 2)), v128.load(kj + ((<usize>d) << 2))));
     }
-    let s = f32x4.mul(f32x4.splat(hsum(acc)), sv);
-    if (capped) s = f32x4.mul(cv, vtanh(f32x4.div(s, cv)));
-    const sc = f32x4.extract_lane(s, 0);
-    store<f32>(scores + ((<usize>j) << 2), sc);
-    m = max(m, sc);
+    store<f32>(scores + ((<usize>j) << 2), f32x4.extract_lane(finishScores(f32x4.splat(hsum(acc)), scale, softcap), 0));
   }
+}
+
+/** max of scores[0, n) (n ≥ 1). */
+// @ts-ignore: decorator
+@inline
+function maxOf(scores: usize, n: i32): f32 {
+  let mv = f32x4.splat(NEG_INF);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) mv = f32x4.max(mv, v128.load(scores + ((<usize>j) << 2)));
+  let m = hmax(mv);
+  for (; j < n; j++) m = max(m, load<f32>(scores + ((<usize>j) << 2)));
   return m;
+}
+
+/** Transpose-reduce: lane i = (a_i[0] + a_i[2]) + (a_i[1] + a_i[3]), the same order as hsum. */
+// @ts-ignore: decorator
+@inline
+function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const s01 = f32x4.add(f32x4.shuffle(a0, a1, 0, 4, 1, 5), f32x4.shuffle(a0, a1, 2, 6, 3, 7));
+  const s23 = f32x4.add(f32x4.shuffle(a2, a3, 0, 4, 1, 5), f32x4.shuffle(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(f32x4.shuffle(s01, s23, 0, 1, 4, 5), f32x4.shuffle(s01, s23, 2, 3, 6, 7));
 }
 
 /** scores[j] = exp(scores[j] - m) for j < n; returns their sum. */
@@ -300,38 +402,51 @@ function expInPlace(scores: usize, n: i32, m: f32): f32 {
 }
 
 /**
- * Online softmax factors of one key tile, key by key as ggml's flash attention: with m_j the
- * running max after key j (m_{-1} = mOld), rescale[j] = exp(m_{j-1} - m_j) (1 unless key j set a
- * new max; 0 after -inf) and scores[j] = exp(s_j - m_j) (1 at a new max). Returns the running sum
- * l = l·rescale[j] + scores[j] after the tile, accumulated key by key in f32.
+ * Online softmax of n scores, key by key as ggml's flash attention, four keys per step: with m_j
+ * the running max after key j (m_{-1} = *mAt), rescale[j] = exp(m_{j-1} - m_j) (1 unless key j
+ * set a new max; 0 after -inf) and scores[j] = exp(s_j - m_j) (1 at a new max); the running sum
+ * l = l·rescale[j] + scores[j] is accumulated key by key in f32 (l·1 is skipped: it is exact).
+ * Updates *mAt and *lAt. The pad keys up to a whole vector get score -inf: p = 0 and rescale = 1,
+ * so they change nothing (the scratch tile has room for them).
  */
 // @ts-ignore: decorator
 @inline
-function perKeySoftmax(scores: usize, rescale: usize, n: i32, mOld: f32, l: f32): f32 {
-  let m = mOld;
-  for (let j = 0; j < n; j++) {
-    const at = (<usize>j) << 2;
-    const s = load<f32>(scores + at);
-    const mPrev = m;
-    if (s > m) m = s;
-    store<f32>(rescale + at, mPrev - m);
-    store<f32>(scores + at, s - m);
-  }
-  // Pad to whole vectors (the scratch tile has room): the pad lanes are never read back.
-  for (let j = n; j & 3; j++) {
-    store<f32>(rescale + ((<usize>j) << 2), 0);
-    store<f32>(scores + ((<usize>j) << 2), 0);
-  }
+function onlineSoftmaxHalf(scores: usize, rescale: usize, n: i32, mAt: usize, lAt: usize): void {
+  for (let j = n; j & 3; j++) store<f32>(scores + ((<usize>j) << 2), NEG_INF);
+  let m = load<f32>(mAt);
+  let l = load<f32>(lAt);
+  const ninf = f32x4.splat(NEG_INF);
   for (let j = 0; j < n; j += 4) {
     const at = (<usize>j) << 2;
-    v128.store(rescale + at, vexp(v128.load(rescale + at)));
-    v128.store(scores + at, vexp(v128.load(scores + at)));
+    const s = v128.load(scores + at);
+    // Prefix max over the four lanes, then with the running max.
+    // (pmax is a single instruction; max's NaN and ±0 rules cost several, and scores are finite.)
+    let pm = f32x4.pmax(s, f32x4.shuffle(ninf, s, 3, 4, 5, 6));
+    pm = f32x4.pmax(pm, f32x4.shuffle(ninf, pm, 2, 3, 4, 5));
+    const mv = f32x4.splat(m);
+    pm = f32x4.pmax(pm, mv);
+    const prev = f32x4.shuffle(mv, pm, 0, 4, 5, 6); // lane i: the max before key i
+    const p = vexp(f32x4.sub(s, pm));
+    v128.store(scores + at, p);
+    const lift = f32x4.sub(prev, pm); // 0 unless the key raised the max
+    m = f32x4.extract_lane(pm, 3);
+    if (v128.any_true(lift)) {
+      const r = vexp(lift);
+      v128.store(rescale + at, r);
+      l = l * f32x4.extract_lane(r, 0) + f32x4.extract_lane(p, 0);
+      l = l * f32x4.extract_lane(r, 1) + f32x4.extract_lane(p, 1);
+      l = l * f32x4.extract_lane(r, 2) + f32x4.extract_lane(p, 2);
+      l = l * f32x4.extract_lane(r, 3) + f32x4.extract_lane(p, 3);
+    } else {
+      v128.store(rescale + at, f32x4.splat(1));
+      l = l + f32x4.extract_lane(p, 0);
+      l = l + f32x4.extract_lane(p, 1);
+      l = l + f32x4.extract_lane(p, 2);
+      l = l + f32x4.extract_lane(p, 3);
+    }
   }
-  for (let j = 0; j < n; j++) {
-    const at = (<usize>j) << 2;
-    l = l * load<f32>(rescale + at) + load<f32>(scores + at);
-  }
-  return l;
+  store<f32>(mAt, m);
+  store<f32>(lAt, l);
 }
 
 /**
@@ -342,6 +457,52 @@ function perKeySoftmax(scores: usize, rescale: usize, n: i32, mOld: f32, l: f32)
 @inline
 function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp: usize, kvStride: usize, headDim: i32): void {
   let d = 0;
+  // 32 dims per pass: eight independent round-to-f16 chains hide the chain's latency.
+  for (; d + 32 <= headDim; d += 32) {
+    const o = oRow + ((<usize>d) << 2);
+    let o0 = v128.load(o);
+    let o1 = v128.load(o, 16);
+    let o2 = v128.load(o, 32);
+    let o3 = v128.load(o, 48);
+    let o4 = v128.load(o, 64);
+    let o5 = v128.load(o, 80);
+    let o6 = v128.load(o, 96);
+    let o7 = v128.load(o, 112);
+    let vr = vp + ((<usize>d) << 2);
+    for (let j = 0; j < n; j++) {
+      const at = (<usize>j) << 2;
+      const ms = load<f32>(rescale + at);
+      if (ms != 1) {
+        const msv = f32x4.splat(ms);
+        o0 = vroundHalf(f32x4.mul(o0, msv));
+        o1 = vroundHalf(f32x4.mul(o1, msv));
+        o2 = vroundHalf(f32x4.mul(o2, msv));
+        o3 = vroundHalf(f32x4.mul(o3, msv));
+        o4 = vroundHalf(f32x4.mul(o4, msv));
+        o5 = vroundHalf(f32x4.mul(o5, msv));
+        o6 = vroundHalf(f32x4.mul(o6, msv));
+        o7 = vroundHalf(f32x4.mul(o7, msv));
+      }
+      const pj = f32x4.splat(load<f32>(p + at));
+      o0 = vroundHalf(f32x4.add(o0, f32x4.mul(v128.load(vr), pj)));
+      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr, 16), pj)));
+      o2 = vroundHalf(f32x4.add(o2, f32x4.mul(v128.load(vr, 32), pj)));
+      o3 = vroundHalf(f32x4.add(o3, f32x4.mul(v128.load(vr, 48), pj)));
+      o4 = vroundHalf(f32x4.add(o4, f32x4.mul(v128.load(vr, 64), pj)));
+      o5 = vroundHalf(f32x4.add(o5, f32x4.mul(v128.load(vr, 80), pj)));
+      o6 = vroundHalf(f32x4.add(o6, f32x4.mul(v128.load(vr, 96), pj)));
+      o7 = vroundHalf(f32x4.add(o7, f32x4.mul(v128.load(vr, 112), pj)));
+      vr += kvStride;
+    }
+    v128.store(o, o0);
+    v128.store(o, o1, 16);
+    v128.store(o, o2, 32);
+    v128.store(o, o3, 48);
+    v128.store(o, o4, 64);
+    v128.store(o, o5, 80);
+    v128.store(o, o6, 96);
+    v128.store(o, o7, 112);
+  }
   for (; d + 16 <= headDim; d += 16) {
     const o = oRow + ((<usize>d) << 2);
     let o0 = v128.load(o);

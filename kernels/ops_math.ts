@@ -12,13 +12,19 @@ const EXP_LO: f32 = -87.33;
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
+const ROUND_MAGIC: f32 = 12582912.0; // 1.5 · 2^23
 
 // @ts-ignore: decorator
 @inline
 export function vexp(x: v128): v128 {
   const tooSmall = f32x4.lt(x, f32x4.splat(EXP_LO));
-  const xc = f32x4.max(f32x4.min(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  // pmin/pmax are single instructions (min/max's NaN and ±0 rules cost several); a NaN x still
+  // comes out NaN, as the operands keep x first.
+  const xc = f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
+  // n = round-to-nearest-even(xc·log2e) by the 1.5·2^23 trick, which also leaves n in the low
+  // mantissa bits of nm for 2^n below (|n| ≤ 128, far inside the trick's 2^22 range).
+  const nm = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(nm, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -28,7 +34,7 @@ export function vexp(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const pow2n = i32x4.shl(i32x4.add(nm, i32x4.splat(127)), 23); // the shift drops the magic's bits
   return v128.andnot(f32x4.mul(y, pow2n), tooSmall);
 }
 

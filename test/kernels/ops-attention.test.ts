@@ -1,6 +1,7 @@
 // WASM flash-style attention against the scalar oracle: decode (T = 1) and prefill with query
 // tiles that do not divide T, pos0 0 and 11, GQA ratios 1/2/4, head dims 4/8/64, sliding
-// window, soft-capping, f32 and f16 caches, every kernel build at 1 and 2 threads.
+// window, soft-capping, f32 and f16 caches, every kernel build at 1 and 2 threads; head dims off
+// the 8/32-wide fast paths; bit-identical output however the pool splits the heads.
 // Cache rows past the last position hold NaN: reading one would poison the output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,6 +131,41 @@ test('attention over a long context: many key tiles, window crossing tile edges'
     ] satisfies Case[]) {
       runCase(h, c, 7);
     }
+  });
+});
+
+test('attention over head dims that are not a multiple of 8 or 32, GQA group of 3, many 8-key blocks', async () => {
+  await withOps('simd', 2, (h) => {
+    for (const c of [
+      { nTokens: 1, pos0: 158, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
+      { nTokens: 19, pos0: 45, nHeads: 9, nKvHeads: 3, headDim: 12, kvType: 'f16', window: 0, softcap: 0 },
+      { nTokens: 3, pos0: 70, nHeads: 6, nKvHeads: 2, headDim: 80, kvType: 'f16', window: 29, softcap: 0 },
+      { nTokens: 17, pos0: 5, nHeads: 3, nKvHeads: 1, headDim: 20, kvType: 'f16', window: 13, softcap: 3 },
+      { nTokens: 2, pos0: 90, nHeads: 6, nKvHeads: 3, headDim: 36, kvType: 'f32', window: 0, softcap: 0 },
+    ] satisfies Case[]) {
+      runCase(h, c, 11);
+    }
+  });
+});
+
+test('attention output does not depend on how the pool splits the heads (bit-identical at 1, 2 and 3 threads)', async () => {
+  const cases: Case[] = [
+    { nTokens: 1, pos0: 200, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
+    { nTokens: 37, pos0: 20, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
+    { nTokens: 5, pos0: 9, nHeads: 4, nKvHeads: 2, headDim: 16, kvType: 'f32', window: 6, softcap: 0 },
+  ];
+  const outputs: Float32Array[][] = [];
+  for (const threads of [1, 2, 3]) {
+    await withOps('simd', threads, (h) => {
+      outputs.push(cases.map((c) => {
+        const { p } = setupCase(h, c, 5);
+        attentionWasm(h.ctx, p);
+        return h.getF32(p.outPtr, c.nTokens * c.nHeads * c.headDim);
+      }));
+    });
+  }
+  cases.forEach((c, i) => {
+    for (const k of [1, 2]) assert.deepEqual(outputs[k][i], outputs[0][i], `${JSON.stringify(c)}: ${k + 1} threads vs 1`);
   });
 });
 

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RopeParams } from '../../src/kernels/types.js';
 import { rmsnormWasm, ropeWasm, setOpsTuning } from '../../src/kernels/wasm/ops.js';
-import { assertClose, configurations, randomF32, withOps } from './ops-harness.js';
+import type { WasmContext } from '../../src/kernels/wasm/context.js';
+import { assertClose, configurations, randomF32, withOps, type OpsHarness } from './ops-harness.js';
 
 setOpsTuning({ inlineWork: 0 });
 const fr = Math.fround;
@@ -104,6 +105,75 @@ for (const { variant, threads } of configurations()) {
         // The oracle computes powf's exponent in f64; over 3000 positions that moves angles by < 1e-4.
         assertClose(got, h.getF32(oracle.xPtr, T * H * D), { atol: 2e-4, rtol: 0 }, `${what} vs oracle`);
       }
+    });
+  });
+}
+
+/** The harness's context with scratch regions reused between calls, as the backend does (rope caches its table there). */
+function reusingScratch(h: OpsHarness): WasmContext {
+  const regions = new Map<string, { ptr: number; bytes: number }>();
+  return {
+    ...h.ctx,
+    scratch(slot, bytes) {
+      const r = regions.get(slot);
+      if (r && r.bytes >= bytes) return r.ptr;
+      const region = { ptr: h.arena.alloc(bytes), bytes };
+      regions.set(slot, region);
+      return region.ptr;
+    },
+  };
+}
+
+for (const { variant, threads } of configurations()) {
+  test(`rope's cached angle table follows positions and parameters across calls (${variant}, ${threads} thread(s))`, async () => {
+    await withOps(variant, threads, (h) => {
+      const ctx = reusingScratch(h);
+      // Count table builds on the calling thread (with 1 thread every kernel runs there).
+      let builds = 0;
+      const exports = ctx.pool.exports;
+      const build = exports.rope_table_rows;
+      exports.rope_table_rows = (...a: number[]) => { builds++; return build(...a); };
+      const [H, Hkv, D] = [9, 3, 64];
+      const T = 5;
+      const posPtr = h.putI32([0, 1, 2, 3, 4]);
+      const ff = h.putF32(randomF32(9, D / 2, 1, 8));
+      const base: Omit<RopeParams, 'xPtr' | 'nHeads'> = {
+        posPtr, nTokens: T, headDim: D, nRot: D, freqBase: 10000, freqScale: 1, neox: true, freqFactorsPtr: 0,
+      };
+      let seed = 100;
+      /** Ropes a fresh random x with p on the WASM side and the oracle; they must agree. */
+      const check = (p: Omit<RopeParams, 'xPtr'>, what: string): void => {
+        const x = randomF32(seed++, p.nTokens * p.nHeads * D, -2, 2);
+        const got = h.putF32(x);
+        const want = h.putF32(x);
+        ropeWasm(ctx, { ...p, xPtr: got });
+        h.scalar.rope({ ...p, xPtr: want });
+        assertClose(h.getF32(got, x.length), h.getF32(want, x.length), { atol: 2e-4, rtol: 0 }, `${what} (${h.label})`);
+      };
+      // One forward: q and k of three layers share one table.
+      for (let l = 0; l < 3; l++) {
+        check({ ...base, nHeads: H }, `layer ${l} q`);
+        check({ ...base, nHeads: Hkv }, `layer ${l} k`);
+      }
+      if (threads === 1) assert.equal(builds, 1, 'one table for a whole forward');
+      // The next forward writes new positions into the same buffer: the table must follow them.
+      h.views.i32.set([5, 6, 7, 8, 9], posPtr >> 2);
+      check({ ...base, nHeads: H }, 'new positions');
+      check({ ...base, nHeads: Hkv }, 'new positions, k');
+      if (threads === 1) assert.equal(builds, 2, 'a new table for new positions');
+      // Two bases alternating (sliding-window layers) both stay cached; other parameters are keys too.
+      for (let l = 0; l < 4; l++) check({ ...base, nHeads: H, freqBase: l % 2 ? 1e6 : 10000 }, `alternating base, layer ${l}`);
+      if (threads === 1) assert.equal(builds, 3, 'both bases stay cached');
+      check({ ...base, nHeads: H, freqScale: 0.5 }, 'freq scale');
+      check({ ...base, nHeads: H, freqFactorsPtr: ff }, 'freq factors');
+      check({ ...base, nHeads: H, freqFactorsPtr: ff, neox: false }, 'normal style (same table)');
+      check({ ...base, nHeads: H, nRot: 32 }, 'partial nRot');
+      check({ ...base, nHeads: H, nTokens: 2 }, 'fewer tokens');
+      if (threads === 1) assert.equal(builds, 7, 'scale, factors, nRot and T each need a table; the style does not');
+      // A table whose scratch was overwritten (its stamp gone) is rebuilt, not trusted.
+      h.views.u8.fill(0, ctx.scratch('misc', 0), ctx.scratch('misc', 0) + 64 * 1024);
+      check({ ...base, nHeads: H, nTokens: 2 }, 'after the scratch was overwritten');
+      if (threads === 1) assert.equal(builds, 8);
     });
   });
 }

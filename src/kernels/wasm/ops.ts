@@ -38,18 +38,85 @@ export function rmsnormWasm(ctx: WasmContext, xPtr: number, weightPtr: number, o
   runSplit(ctx, 'rmsnorm_rows', [xPtr, weightPtr, outPtr, dim, eps], nTokens, nTokens * dim);
 }
 
-/** Rotates x [T, nHeads, headDim] in place; split over tokens. */
+/**
+ * A rope angle table in the 'misc' scratch region: cos/sin of every (token, pair) for one set of
+ * positions and frequency parameters. The forward pass ropes q and k of every layer with the same
+ * positions, so the table is computed once per forward (once per base with sliding-window layers)
+ * instead of 2 · nLayers times. Keyed on the position values (compared each call), nRot, base,
+ * scale and the freq-factor pointer: factors are weights, never rewritten in place.
+ */
+interface RopeTable {
+  /** Byte offset of the table [T, 2, nRot/2] f32. */
+  ptr: number;
+  /** The region the table lives in; a different pointer from ctx.scratch means it was moved. */
+  region: number;
+  nRot: number;
+  freqBase: number;
+  freqScale: number;
+  freqFactorsPtr: number;
+  positions: Int32Array;
+  /** Written into the table's header word; a mismatch means the region was overwritten. */
+  stamp: number;
+}
+
+/** Tables kept per context: two, so that models alternating two rope bases (SWA) keep both. */
+const ROPE_TABLES_KEPT = 2;
+const ropeTables = new WeakMap<WasmContext, RopeTable[]>();
+let ropeStamp = 0x5eed;
+
+/** Bytes of one table slot for T tokens: a 64-byte header (the stamp) and the table. */
+function ropeSlotBytes(T: number, nRot: number): number {
+  return 64 + align64(T * nRot * 4);
+}
+
+/** The cached table for p, or a freshly computed one (evicting the oldest). */
+function ropeTable(ctx: WasmContext, p: RopeParams): RopeTable {
+  const T = p.nTokens;
+  const slotBytes = ropeSlotBytes(T, p.nRot);
+  const region = ctx.scratch('misc', ROPE_TABLES_KEPT * slotBytes);
+  const i32 = ctx.views.i32;
+  const posAt = p.posPtr >> 2;
+  let tables = ropeTables.get(ctx);
+  if (!tables) ropeTables.set(ctx, (tables = []));
+  for (let k = tables.length - 1; k >= 0; k--) {
+    const e = tables[k];
+    if (e.region !== region || e.positions.length !== T || e.nRot !== p.nRot || e.freqBase !== p.freqBase
+      || e.freqScale !== p.freqScale || e.freqFactorsPtr !== p.freqFactorsPtr || i32[(e.ptr - 64) >> 2] !== e.stamp) continue;
+    let same = true;
+    for (let t = 0; t < T && same; t++) same = e.positions[t] === i32[posAt + t];
+    if (same) return e;
+  }
+
+  // Reuse the slot of the oldest entry (entries with another region or T are stale: drop them).
+  const live = tables.filter((e) => e.region === region && e.positions.length === T && e.nRot === p.nRot);
+  const used = new Set(live.map((e) => e.ptr));
+  let ptr = -1;
+  for (let k = 0; k < ROPE_TABLES_KEPT && ptr < 0; k++) if (!used.has(region + k * slotBytes + 64)) ptr = region + k * slotBytes + 64;
+  if (ptr < 0) ptr = live.shift()!.ptr;
+  const entry: RopeTable = {
+    ptr, region, nRot: p.nRot, freqBase: p.freqBase, freqScale: p.freqScale, freqFactorsPtr: p.freqFactorsPtr,
+    positions: i32.slice(posAt, posAt + T), stamp: (ropeStamp = (Math.imul(ropeStamp, 1103515245) + 12345) | 0),
+  };
+  const args = [p.posPtr, p.nRot, p.freqBase, p.freqScale, p.freqFactorsPtr, ptr];
+  // Each pair costs a cos and a sin, ≈ 40 multiply-adds.
+  runSplit(ctx, 'rope_table_rows', args, T, T * (p.nRot / 2) * 40);
+  i32[(ptr - 64) >> 2] = entry.stamp;
+  live.push(entry);
+  ropeTables.set(ctx, live);
+  return entry;
+}
+
+/** Rotates x [T, nHeads, headDim] in place; split over tokens. Angles come from a per-context table cache. */
 export function ropeWasm(ctx: WasmContext, p: RopeParams): void {
   checkCount('rope', 'nTokens', p.nTokens);
   checkCount('rope', 'nHeads', p.nHeads, 1);
   if (p.nRot % 2 !== 0 || p.nRot < 2 || p.nRot > p.headDim) {
     throw new Error(`rope: nRot must be even and in [2, headDim=${p.headDim}], got ${p.nRot}`);
   }
-  const args = [
-    p.xPtr, p.posPtr, p.nHeads, p.headDim, p.nRot, p.freqBase, p.freqScale, p.neox ? 1 : 0, p.freqFactorsPtr,
-  ];
-  // Each pair costs a cos and a sin (≈ 20 multiply-adds) per token plus 6 flops per head.
-  runSplit(ctx, 'rope_rows', args, p.nTokens, p.nTokens * (p.nRot / 2) * (p.nHeads + 20));
+  if (p.nTokens === 0) return;
+  const table = ropeTable(ctx, p);
+  const args = [p.xPtr, table.ptr, p.nHeads, p.headDim, p.nRot, p.neox ? 1 : 0];
+  runSplit(ctx, 'rope_apply_rows', args, p.nTokens, p.nTokens * p.nHeads * p.nRot * 2);
 }
 
 /** Writes src [T, rowDim] f32 into rows [row0, row0 + T) of a [C, rowDim] cache of kvType. */
