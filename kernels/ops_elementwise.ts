@@ -1,6 +1,6 @@
 // Elementwise kernels over f32 arrays. The pool splits [0, n) into ranges [r0, r1) whose starts are
 // multiples of the lane count; every kernel also finishes any tail on its own.
-import { floatToHalf1, tanhf1, vexp, vfloatToHalf, vgelu, vroundHalf, vsilu, vtanh } from './ops_math';
+import { floatToHalf1, tanhf1, vexp, vfloatToHalf, vroundHalf, vsilu, vtanh } from './ops_math';
 
 // @ts-ignore: decorator
 @inline
@@ -20,14 +20,17 @@ export function swiglu_range(gate: usize, up: usize, out: usize, r0: i32, r1: i3
   }
 }
 
-/** out[i] = gelu_tanh(gate[i]) · up[i] */
-export function geglu_range(gate: usize, up: usize, out: usize, r0: i32, r1: i32): void {
-  let i = r0;
-  for (; i + 4 <= r1; i += 4) {
-    v128.store(at(out, i), f32x4.mul(vgelu(v128.load(at(gate, i))), v128.load(at(up, i))));
-  }
-  for (; i < r1; i++) {
-    const g = f32x4.extract_lane(vgelu(f32x4.splat(load<f32>(at(gate, i)))), 0);
+/**
+ * out[i] = gelu(gate[i]) · up[i] with llama.cpp's CPU gelu: `table` holds 65536 f32 values indexed
+ * by the f16 bits of x (see src/kernels/gelu-table.ts); x ≤ -10 → 0, x ≥ 10 → x.
+ */
+export function geglu_range(gate: usize, up: usize, out: usize, table: usize, r0: i32, r1: i32): void {
+  for (let i = r0; i < r1; i++) {
+    const x = load<f32>(at(gate, i));
+    let g: f32;
+    if (x <= -10) g = 0;
+    else if (x >= 10) g = x;
+    else g = load<f32>(table + ((<usize>floatToHalf1(x)) << 2));
     store<f32>(at(out, i), g * load<f32>(at(up, i)));
   }
 }

@@ -111,7 +111,7 @@ export interface Kernels {
   attention(p: AttentionParams): void;
   /** out[n] = silu(gate) * up */
   swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;
-  /** out[n] = gelu_tanh(gate) * up */
+  /** out[n] = gelu_tanh(gate) * up, gelu as llama.cpp's CPU table (see src/kernels/gelu-table.ts) */
   geglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;
   /** out[n] = a + b (out may alias a) */
   add(aPtr: number, bPtr: number, outPtr: number, n: number): void;

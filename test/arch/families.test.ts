@@ -36,8 +36,8 @@ const FAMILIES: Family[] = [
   { preset: 'qwen3-tiny', arch: 'qwen3', tol: { fp32: 5e-4, q8: 5e-2 } },
   { preset: 'phi3-tiny', arch: 'phi3', tol: { fp32: 1e-4, q8: 1e-4 } },
   { preset: 'gemma-tiny', arch: 'gemma', tol: { fp32: 1e-4, q8: 1e-2 } },
-  { preset: 'gemma2-tiny', arch: 'gemma2', tol: { fp32: 2e-3, q8: 5e-2 } },
-  { preset: 'gemma3-tiny', arch: 'gemma3', tol: { fp32: 5e-3, q8: 1e-1 } },
+  { preset: 'gemma2-tiny', arch: 'gemma2', tol: { fp32: 1e-4, q8: 1e-2 } },
+  { preset: 'gemma3-tiny', arch: 'gemma3', tol: { fp32: 2e-3, q8: 1e-2 } },
 ];
 
 const SEED = 1;

@@ -6,6 +6,7 @@
 import { f16ToF32, f32ToF16, roundToF16 } from '../../gguf/f16.js';
 import { MemoryViews } from '../../runtime/memory.js';
 import type { AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, WeightFormat } from '../types.js';
+import { geluLlamaCpp } from '../gelu-table.js';
 import { quantizeBlockQ4Ref, quantizeBlockQ8Act, quantizeBlockQ8Ref } from './quant.js';
 
 const QBLOCK = 32;
@@ -298,11 +299,10 @@ export class ScalarKernels implements Kernels {
 
   geglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void {
     const { f32 } = this.v;
-    const c = Math.sqrt(2 / Math.PI);
     for (let i = 0; i < n; i++) {
       const x = f32[(gatePtr >> 2) + i];
-      const gelu = 0.5 * x * (1 + Math.tanh(c * (x + 0.044715 * x * x * x)));
-      f32[(outPtr >> 2) + i] = gelu * f32[(upPtr >> 2) + i];
+      const g = x >= 10 ? x : geluLlamaCpp(x);
+      f32[(outPtr >> 2) + i] = fr(g * f32[(upPtr >> 2) + i]);
     }
   }
 

@@ -1,5 +1,6 @@
 // TS glue for the non-matmul WASM kernels (kernels/ops_*.ts): argument checks, the split of each
 // op over the pool's threads, and attention scratch. Semantics: src/kernels/types.ts.
+import { geluTable } from '../gelu-table.js';
 import type { AttentionParams, KVType, RopeParams } from '../types.js';
 import type { WasmContext } from './context.js';
 
@@ -183,10 +184,25 @@ export function swigluWasm(ctx: WasmContext, gatePtr: number, upPtr: number, out
   runSplit(ctx, 'swiglu_range', [gatePtr, upPtr, outPtr], n, 8 * n, ELEMENT_GRANULE);
 }
 
-/** out[n] = gelu_tanh(gate) · up */
+/** The GELU table in WASM memory, per memory (allocated once from the arena, never released). */
+const geluTables = new WeakMap<WebAssembly.Memory, number>();
+
+function geluTablePtr(ctx: WasmContext): number {
+  const memory = ctx.views.memory;
+  let ptr = geluTables.get(memory);
+  if (ptr === undefined) {
+    const t = geluTable();
+    ptr = ctx.arena.alloc(t.byteLength, 64, 'gelu table');
+    ctx.views.f32.set(t, ptr >> 2);
+    geluTables.set(memory, ptr);
+  }
+  return ptr;
+}
+
+/** out[n] = gelu(gate) · up, gelu as llama.cpp's CPU table */
 export function gegluWasm(ctx: WasmContext, gatePtr: number, upPtr: number, outPtr: number, n: number): void {
   checkCount('geglu', 'n', n);
-  runSplit(ctx, 'geglu_range', [gatePtr, upPtr, outPtr], n, 8 * n, ELEMENT_GRANULE);
+  runSplit(ctx, 'geglu_range', [gatePtr, upPtr, outPtr, geluTablePtr(ctx)], n, 8 * n, ELEMENT_GRANULE);
 }
 
 /** out[n] = a + b */
