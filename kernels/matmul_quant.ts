@@ -3,14 +3,20 @@
 //
 // Per 32-block the integer dot product is exact; it is scaled by d_w · d_x and accumulated in f32.
 // Integer paths (both give the exact block sums):
-//   - q8: i8 → i16 widening, i32x4.dot_i16x8_s, in every build. Measured here (V8 11.3, Zen 4) the
-//     relaxed dot product with its sign trick (|x|, w·sign(x)) was slower: GEMV 17 vs 21.5 GB/s,
-//     GEMM 24 vs 60 GFLOP/s; and it cannot negate a -128 weight, which GGUF Q8_0 data may hold.
+//   - q8: i8 → i16 widening (sign-extending loads), i32x4.dot_i16x8_s, in every build. The relaxed
+//     dot products do not pay here (V8 11.3, Zen 4): i32x4.relaxed_dot_i8x16_i7x16_add_s compiles
+//     to pmaddubsw + pmaddwd with a rebuilt ones constant + paddd (5 instructions), and Liftoff
+//     computes it wrongly (the accumulator is lost; --no-liftoff fixes that), while the sign trick
+//     (|x|, w·sign(x)) adds 2 operations per weight vector and token and cannot negate a -128
+//     weight, which GGUF Q8_0 data may hold. Measured before: GEMV 17 vs 21.5 GB/s, GEMM 24 vs 60
+//     GFLOP/s. The GEMM's inner loop (8 pmaddwd + 8 paddd + 6 loads per 16 weight bytes × 4
+//     tokens) runs at ~80 GFLOP/s alone in L1; i8 × i8 needs 2 multiplies per 16 products
+//     whichever way it is split, so the rest is memory and per-block overhead.
 //   - q4, relaxed build: i16x8.relaxed_dot_i8x16_i7x16_s with the 0..15 nibbles as the 7-bit
 //     operand (no sign trick), a whole block in i16 lanes, widened once, plus -8·Σx per block.
-//     Not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20's baseline compiler (Liftoff) computes it
-//     wrongly (drops the accumulator), so results would change when V8 tiers up.
 //   - q4, plain build: nibbles widened to i16 (0..15), i32x4.dot_i16x8_s, plus -8·Σx per block.
+// Every path scales and accumulates the blocks in order, so a token's result does not depend on
+// how many tokens share the call (matmul-gemv.test.ts checks it bit for bit).
 // Rows are split across threads by panel: [r0, r1) are rows, r0 a multiple of 4.
 // Tokens are walked in blocks of `tokenBlock` (activations of one block stay in cache while every
 // panel of the thread's range streams past), 4 tokens at a time through the register kernel.
@@ -43,16 +49,6 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
   const p0 = r0 / PANEL;
   const p1 = (r1 + PANEL - 1) / PANEL;
   if (tokenBlock < 4) tokenBlock = 4;
-  if (T == 1 && kind == KIND_Q8) {
-    // GEMV: two panels per pass, two independent weight streams sharing each activation load
-    let p = p0;
-    for (; p + 2 <= p1; p += 2) {
-      const wp = w + <usize>p * panelBytes;
-      gemvQ8Pair(wp, wp + panelBytes, act, nb, y + (<usize>(p * PANEL) << 2), min(PANEL, N - (p + 1) * PANEL));
-    }
-    if (p < p1) panelQ8x1(w + <usize>p * panelBytes, act, nb, y + (<usize>(p * PANEL) << 2), min(PANEL, N - p * PANEL));
-    return;
-  }
   for (let tb = 0; tb < T; tb += tokenBlock) {
     const te = min(T, tb + tokenBlock);
     for (let p = p0; p < p1; p++) {
@@ -70,7 +66,7 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
         const a = act + <usize>t * actStride;
         const yt = yp + <usize>t * yStride;
         if (kind == KIND_Q4) panelQ4x1(wp, a, nb, yt, rows);
-        else panelQ8x1(wp, a, nb, yt, rows);
+        else gemvQ8(wp, a, nb, yt, rows);
       }
     }
   }
@@ -93,73 +89,51 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
 // ---- q8 ----
 
 // Group j's 16 weight bytes are read as two sign-extending 8-byte loads (i16x8.load8x8_s is one
-// x86 instruction, where load + extend_low + extend_high costs four): wl = rows 0,1 and wh = rows
-// 2,3, 2 lanes per row; times 4 broadcast i16 activations, summed per row by pairSum.
+// x86 instruction, where load + extend_low + extend_high cost four): rows 0,1 (low half) and rows
+// 2,3 (high half), 2 lanes per row; times 4 broadcast i16 activations, summed per row by pairSum.
+// Loops step with bumped pointers and constant offsets: V8 folds constant offsets into the loads,
+// and a loop keeps only one step's loads live (unrolled by hand, V8 issues every load of the block
+// first and spills: measured 30% slower).
 
-/** lo/hi += widened group j of the block at wp · the 4 activations xs (rows 0,1 → lo, 2,3 → hi). */
+/**
+ * One token (the GEMV of generation, and a batch's last T mod 4 tokens) against one panel, two
+ * blocks per step: the two blocks' integer sums are independent chains, twice the work in flight
+ * (measured +15-25% streaming); panels side by side instead would have read two weight streams
+ * at once, which ran at a third of the speed.
+ */
 // @ts-ignore: decorator
-@inline function q8Group(wp: usize, j: usize, xs: v128, acc: v128, hiAcc: bool): v128 {
-  const w = hiAcc ? v128.load8x8_s(wp + 16 * j + 8) : v128.load8x8_s(wp + 16 * j);
-  return i32x4.add(acc, i32x4.dot_i16x8_s(w, xs));
-}
-
-// @ts-ignore: decorator
-@inline function panelQ8x1(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
-  let f = f32x4.splat(0);
-  for (let b = 0; b < nb; b++, wp += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
-    // unrolled by hand: a loop here would pay its counter and V8's loop stack check per group
-    let lo = i32x4.splat(0);
-    let hi = i32x4.splat(0);
-    let xs: v128;
-    xs = v128.load64_splat(a, A_I16 + 0);
-    lo = q8Group(wp, 0, xs, lo, false);
-    hi = q8Group(wp, 0, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 8);
-    lo = q8Group(wp, 1, xs, lo, false);
-    hi = q8Group(wp, 1, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 16);
-    lo = q8Group(wp, 2, xs, lo, false);
-    hi = q8Group(wp, 2, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 24);
-    lo = q8Group(wp, 3, xs, lo, false);
-    hi = q8Group(wp, 3, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 32);
-    lo = q8Group(wp, 4, xs, lo, false);
-    hi = q8Group(wp, 4, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 40);
-    lo = q8Group(wp, 5, xs, lo, false);
-    hi = q8Group(wp, 5, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 48);
-    lo = q8Group(wp, 6, xs, lo, false);
-    hi = q8Group(wp, 6, xs, hi, true);
-    xs = v128.load64_splat(a, A_I16 + 56);
-    lo = q8Group(wp, 7, xs, lo, false);
-    hi = q8Group(wp, 7, xs, hi, true);
-    f = scaleAdd(pairSum(lo, hi), v128.load(wp, 128), a, f);
-  }
-  storeRows(y, f, rows);
-}
-
-/** One token against panels wp0 (4 full rows, output y) and wp1 (rows1 rows, output y + 16). */
-// @ts-ignore: decorator
-@inline function gemvQ8Pair(wp0: usize, wp1: usize, a: usize, nb: i32, y: usize, rows1: i32): void {
+@inline function gemvQ8(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
   let f0 = f32x4.splat(0);
-  let f1 = f32x4.splat(0);
-  for (let b = 0; b < nb; b++, wp0 += Q8_PANEL_BLOCK, wp1 += Q8_PANEL_BLOCK, a += ACT_BLOCK) {
+  let b = 0;
+  for (; b + 2 <= nb; b += 2, wp += 2 * Q8_PANEL_BLOCK, a += 2 * ACT_BLOCK) {
     let l0 = i32x4.splat(0), h0 = i32x4.splat(0);
     let l1 = i32x4.splat(0), h1 = i32x4.splat(0);
-    for (let j: usize = 0; j < 8; j++) {
-      const xs = v128.load64_splat(a + A_I16 + 8 * j);
-      l0 = q8Group(wp0, j, xs, l0, false);
-      h0 = q8Group(wp0, j, xs, h0, true);
-      l1 = q8Group(wp1, j, xs, l1, false);
-      h1 = q8Group(wp1, j, xs, h1, true);
+    let wj = wp;
+    let xj = a + A_I16;
+    for (let j = 0; j < 8; j++, wj += 16, xj += 8) {
+      const xs0 = v128.load64_splat(xj);
+      const xs1 = v128.load64_splat(xj, ACT_BLOCK);
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.load8x8_s(wj), xs0));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(v128.load8x8_s(wj, Q8_PANEL_BLOCK), xs1));
+      h0 = i32x4.add(h0, i32x4.dot_i16x8_s(v128.load8x8_s(wj, 8), xs0));
+      h1 = i32x4.add(h1, i32x4.dot_i16x8_s(v128.load8x8_s(wj, Q8_PANEL_BLOCK + 8), xs1));
     }
-    f0 = scaleAdd(pairSum(l0, h0), v128.load(wp0, 128), a, f0);
-    f1 = scaleAdd(pairSum(l1, h1), v128.load(wp1, 128), a, f1);
+    // in block order, so T = 1 rounds exactly like the multi-token kernels
+    f0 = scaleAdd(pairSum(l0, h0), v128.load(wp, 128), a, f0);
+    f0 = scaleAdd(pairSum(l1, h1), v128.load(wp, Q8_PANEL_BLOCK + 128), a + ACT_BLOCK, f0);
   }
-  v128.store(y, f0);
-  storeRows(y + 16, f1, rows1);
+  if (b < nb) {
+    let l0 = i32x4.splat(0), h0 = i32x4.splat(0);
+    let wj = wp;
+    let xj = a + A_I16;
+    for (let j = 0; j < 8; j++, wj += 16, xj += 8) {
+      const xs0 = v128.load64_splat(xj);
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.load8x8_s(wj), xs0));
+      h0 = i32x4.add(h0, i32x4.dot_i16x8_s(v128.load8x8_s(wj, 8), xs0));
+    }
+    f0 = scaleAdd(pairSum(l0, h0), v128.load(wp, 128), a, f0);
+  }
+  storeRows(y, f0, rows);
 }
 
 // @ts-ignore: decorator
@@ -214,7 +188,9 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
 
 // @ts-ignore: decorator
 @inline function highNibbles(v: v128): v128 {
-  return i8x16.shr_u(v, 4);
+  // a 16-bit shift and the low-nibble mask: x86 has no byte shift, and V8 would rebuild a second
+  // mask constant for i8x16.shr_u on every use
+  return v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f));
 }
 
 /**
@@ -243,38 +219,66 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
   return i32x4.add(acc, i32x4.dot_i16x8_s(w16, v128.load64_splat(a + xOff)));
 }
 
+/** One q4 block against one token: the exact integer sums of the panel's 4 rows (incl. the -8 offset). */
+// @ts-ignore: decorator
+@inline function q4BlockSum(wp: usize, a: usize): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // a loop, so only one group's loads are live at a time (V8 schedules loads early and arithmetic
+    // late: unrolled, the block's 12 loads were all live at once and spilled the accumulator)
+    let acc = i16x8.splat(0);
+    let wj = wp;
+    let xj = a + A_I8;
+    for (let j = 0; j < 4; j++, wj += 16, xj += 4) {
+      const v = v128.load(wj);
+      acc = i16x8.add(acc, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(xj), lowNibbles(v)));
+      acc = i16x8.add(acc, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(xj, 16), highNibbles(v)));
+    }
+    return q4Finish(acc, a);
+  } else {
+    let l = i32x4.splat(0);
+    let h = i32x4.splat(0);
+    for (let j: usize = 0; j < 4; j++) {
+      const v = v128.load(wp + 16 * j);
+      const lo = lowNibbles(v);
+      const hi = highNibbles(v);
+      l = q4I16Dot(i16x8.extend_low_i8x16_u(lo), a, A_I16 + 8 * j, l);
+      h = q4I16Dot(i16x8.extend_high_i8x16_u(lo), a, A_I16 + 8 * j, h);
+      l = q4I16Dot(i16x8.extend_low_i8x16_u(hi), a, A_I16 + 32 + 8 * j, l);
+      h = q4I16Dot(i16x8.extend_high_i8x16_u(hi), a, A_I16 + 32 + 8 * j, h);
+    }
+    return i32x4.add(pairSum(l, h), v128.load32_splat(a + A_SUM8));
+  }
+}
+
+/**
+ * One token against one panel, in block order. Relaxed: two blocks per step as in gemvQ8 (+8-10%),
+ * one group of each per loop step (two groups per step measured 10% slower).
+ */
 // @ts-ignore: decorator
 @inline function panelQ4x1(wp: usize, a: usize, nb: i32, y: usize, rows: i32): void {
   let f = f32x4.splat(0);
-  for (let b = 0; b < nb; b++, wp += Q4_PANEL_BLOCK, a += ACT_BLOCK) {
-    let isum: v128;
-    if (ASC_FEATURE_RELAXED_SIMD) {
-      let e = i16x8.splat(0);
-      let o = i16x8.splat(0);
-      let v = v128.load(wp, 0);
-      e = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 0, e);
-      v = v128.load(wp, 16);
-      o = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 1, o);
-      v = v128.load(wp, 32);
-      e = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 2, e);
-      v = v128.load(wp, 48);
-      o = q4RelaxedStep(lowNibbles(v), highNibbles(v), a, 3, o);
-      isum = q4Finish(i16x8.add(e, o), a);
-    } else {
-      let l = i32x4.splat(0);
-      let h = i32x4.splat(0);
-      for (let j: usize = 0; j < 4; j++) {
-        const v = v128.load(wp + 16 * j);
-        const lo = lowNibbles(v);
-        const hi = highNibbles(v);
-        l = q4I16Dot(i16x8.extend_low_i8x16_u(lo), a, A_I16 + 8 * j, l);
-        h = q4I16Dot(i16x8.extend_high_i8x16_u(lo), a, A_I16 + 8 * j, h);
-        l = q4I16Dot(i16x8.extend_low_i8x16_u(hi), a, A_I16 + 32 + 8 * j, l);
-        h = q4I16Dot(i16x8.extend_high_i8x16_u(hi), a, A_I16 + 32 + 8 * j, h);
+  let b = 0;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (; b + 2 <= nb; b += 2, wp += 2 * Q4_PANEL_BLOCK, a += 2 * ACT_BLOCK) {
+      // one loop step = group j of both blocks: two independent chains
+      let acc0 = i16x8.splat(0);
+      let acc1 = i16x8.splat(0);
+      let wj = wp;
+      let xj = a + A_I8;
+      for (let j = 0; j < 4; j++, wj += 16, xj += 4) {
+        const v0 = v128.load(wj);
+        const v1 = v128.load(wj, Q4_PANEL_BLOCK);
+        acc0 = i16x8.add(acc0, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(xj), lowNibbles(v0)));
+        acc1 = i16x8.add(acc1, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(xj, ACT_BLOCK), lowNibbles(v1)));
+        acc0 = i16x8.add(acc0, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(xj, 16), highNibbles(v0)));
+        acc1 = i16x8.add(acc1, i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(xj, ACT_BLOCK + 16), highNibbles(v1)));
       }
-      isum = i32x4.add(pairSum(l, h), v128.load32_splat(a + A_SUM8));
+      f = scaleAdd(q4Finish(acc0, a), v128.load(wp, 64), a, f);
+      f = scaleAdd(q4Finish(acc1, a + ACT_BLOCK), v128.load(wp, Q4_PANEL_BLOCK + 64), a + ACT_BLOCK, f);
     }
-    f = scaleAdd(isum, v128.load(wp, 64), a, f);
+  }
+  for (; b < nb; b++, wp += Q4_PANEL_BLOCK, a += ACT_BLOCK) {
+    f = scaleAdd(q4BlockSum(wp, a), v128.load(wp, 64), a, f);
   }
   storeRows(y, f, rows);
 }

@@ -2,7 +2,7 @@
 // worker pool of the requested kernel build and thread count, plus seeded random data helpers.
 import { f32ToF16 } from '../../src/gguf/f16.js';
 import type { WasmContext } from '../../src/kernels/wasm/context.js';
-import { loadKernelModule, relaxedSimdAvailable, type KernelVariant } from '../../src/runtime/kernel-module.js';
+import { loadKernelModule, relaxedSimdAvailable, type KernelModule, type KernelVariant } from '../../src/runtime/kernel-module.js';
 import { Arena, MemoryViews, createSharedMemory } from '../../src/runtime/memory.js';
 import { WorkerPool } from '../../src/runtime/pool.js';
 
@@ -19,11 +19,14 @@ export function availableVariants(): KernelVariant[] {
   return relaxedSimdAvailable() ? ['simd', 'relaxed'] : ['simd'];
 }
 
-export async function createMatmulFixture(variant: KernelVariant, threads: number, initialBytes = 16 << 20): Promise<MatmulFixture> {
+/** `kernels`: a module to run instead of the repo's build of `variant` (the benchmark's A/B mode). */
+export async function createMatmulFixture(
+  variant: KernelVariant, threads: number, initialBytes = 16 << 20, kernels?: KernelModule,
+): Promise<MatmulFixture> {
   const memory = createSharedMemory(initialBytes);
   const arena = new Arena(memory);
   const views = new MemoryViews(memory);
-  const km = loadKernelModule({ prefer: variant });
+  const km = kernels ?? loadKernelModule({ prefer: variant });
   if (km.variant !== variant) throw new Error(`asked for the ${variant} kernel build, got ${km.variant}`);
   const pool = await WorkerPool.create({ memory, kernels: km, threads });
   const regions = new Map<string, { ptr: number; bytes: number }>();

@@ -1,0 +1,41 @@
+// The q8 / q4 GEMV (one token: generation) has its own kernels, tuned for streaming; they must round
+// exactly like the GEMM (prefill), so a token's logits do not depend on how the prompt was batched.
+// Checked bit for bit: each token of a batch against the same token run alone, for every kernel
+// build, with even and odd block counts (the GEMV takes two blocks per step) and a partial panel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matmulWasm, packedSizeWasm, packWasm } from '../../src/kernels/wasm/matmul.js';
+import { availableVariants, createMatmulFixture, put, randomF32, randomQ4_0, randomQ8_0, rng } from './matmul-fixture.js';
+
+// [N, K]: K/32 = 1, 2, 3, 18 blocks; N not a multiple of the 4-row panel
+const SHAPES: Array<[number, number]> = [[7, 32], [9, 64], [6, 96], [13, 576]];
+const T = 9; // two 4-token register blocks and a single token
+
+for (const variant of availableVariants()) {
+  test(`q8/q4 GEMV equals the GEMM bit for bit (${variant})`, async () => {
+    const fx = await createMatmulFixture(variant, 1);
+    try {
+      for (const format of ['q8', 'q4'] as const) {
+        for (const [N, K] of SHAPES) {
+          const mark = fx.arena.mark();
+          const rand = rng(N * 131 + K);
+          const src = put(fx, format === 'q8' ? randomQ8_0(rand, N, K, true) : randomQ4_0(rand, N, K));
+          const w = packWasm(fx.ctx, format, format === 'q8' ? 'q8_0' : 'q4_0', src, N, K, fx.arena.alloc(packedSizeWasm(format, N, K)));
+          const x = put(fx, randomF32(rand, T * K, 3)); // [T, K]
+          const yBatch = fx.arena.alloc(T * N * 4); // [T, N]
+          const yOne = fx.arena.alloc(N * 4); // [1, N]
+          matmulWasm(fx.ctx, w, x, yBatch, T);
+          for (let t = 0; t < T; t++) {
+            matmulWasm(fx.ctx, w, x + t * K * 4, yOne, 1);
+            const one = fx.views.f32.slice(yOne >> 2, (yOne >> 2) + N);
+            const inBatch = fx.views.f32.slice((yBatch >> 2) + t * N, (yBatch >> 2) + (t + 1) * N);
+            assert.deepEqual(one, inBatch, `${format} N=${N} K=${K} token ${t}`);
+          }
+          fx.arena.release(mark);
+        }
+      }
+    } finally {
+      await fx.dispose();
+    }
+  });
+}
