@@ -122,6 +122,9 @@ export interface Kernels {
   /** x[n] = cap * tanh(x / cap) */
   softcap(xPtr: number, n: number, cap: number): void;
 
+  /** Optional: a burst of ops starts (true) or ends (false) — threads stay hot in between. */
+  burst?(on: boolean): void;
+
   /** Release threads (the memory itself belongs to the caller). */
   dispose(): Promise<void>;
 }

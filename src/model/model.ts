@@ -2,7 +2,7 @@
 // kernels (and their thread pool) that run over it. Sessions (KV caches) are created from it.
 import { getArchitecture } from '../arch/index.js';
 import type { ModelConfig } from '../arch/config.js';
-import { forward, forwardBatch, type BatchSegment, type LogitsWanted } from '../arch/transformer.js';
+import { forwardBatch, type BatchSegment, type LogitsWanted } from '../arch/transformer.js';
 import { readGGUF } from '../gguf/reader.js';
 import type { GGUFFile, GGUFValue } from '../gguf/types.js';
 import { ScalarKernels } from '../kernels/scalar/index.js';
@@ -140,14 +140,18 @@ export class Model {
 
   /** @internal One forward pass of ≤ maxBatch tokens; returns the logits pointer. */
   forward(kv: KVCache, ids: ArrayLike<number>, pos0: number, wanted: LogitsWanted): number {
-    this.assertLive();
-    return forward({ cfg: this.config, weights: this.weights, kernels: this.kernels, scratch: this.scratch, views: this.views }, kv, ids, pos0, wanted);
+    return this.forwardBatch([{ kv, ids, pos0 }], wanted);
   }
 
   /** @internal Several sessions' tokens in one forward pass (batched decoding); 'last' gives one logits row per segment. */
   forwardBatch(segments: readonly BatchSegment[], wanted: LogitsWanted): number {
     this.assertLive();
-    return forwardBatch({ cfg: this.config, weights: this.weights, kernels: this.kernels, scratch: this.scratch, views: this.views }, segments, wanted);
+    this.kernels.burst?.(true);
+    try {
+      return forwardBatch({ cfg: this.config, weights: this.weights, kernels: this.kernels, scratch: this.scratch, views: this.views }, segments, wanted);
+    } finally {
+      this.kernels.burst?.(false);
+    }
   }
 
   private assertLive(): void {

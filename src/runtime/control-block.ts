@@ -35,6 +35,11 @@ export const N_ACTIVE = 38;
 export const WORKERS_SLEEPING = 39;
 /** 1 while the caller is inside Atomics.wait on DONE. */
 export const CALLER_SLEEPING = 40;
+/** 1 while the caller is inside a burst of ops (a forward pass): workers spin longer before sleeping. */
+export const HOT = 41;
+/** How long workers spin between ops during a burst (µs): long enough to bridge the caller's serial
+ *  work between two ops, short enough not to hold a core when the machine is oversubscribed. */
+export const HOT_SPIN_MICROS = 2000;
 /** Per-thread slots of RANGE_STRIDE ints at RANGES + RANGE_STRIDE * t (t = 0 is the caller): */
 export const RANGES = 64;
 export const RANGE_STRIDE = 4;

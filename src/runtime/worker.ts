@@ -3,7 +3,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import {
-  ARGC, CALLER_SLEEPING, DEAD, DEAD_CODE, DONE, ERROR_FLAGS, ERRORS, GEN, KERNEL, N_ACTIVE, QUIT, RANGE_GEN,
+  ARGC, CALLER_SLEEPING, HOT, HOT_SPIN_MICROS, DEAD, DEAD_CODE, DONE, ERROR_FLAGS, ERRORS, GEN, KERNEL, N_ACTIVE, QUIT, RANGE_GEN,
   RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, controlViews, invokeKernel, type KernelFn,
 } from './control-block.js';
 import { instantiateKernels, type KernelVariant } from './kernel-module.js';
@@ -62,7 +62,9 @@ function nextGeneration(seen: number): number {
     }
   }
   const start = performance.now();
-  const g = awaitGeneration(seen, start + spin.micros / 1000);
+  // During a burst (a forward pass) the next op usually follows within microseconds: keep spinning.
+  const budget = Atomics.load(ctl, HOT) !== 0 ? Math.max(spin.micros, HOT_SPIN_MICROS) : spin.micros;
+  const g = awaitGeneration(seen, start + budget / 1000);
   spin.record((performance.now() - start) * 1000);
   return g;
 }

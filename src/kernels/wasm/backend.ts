@@ -80,6 +80,10 @@ export class WasmKernels implements Kernels {
     return tuneMatmul(this.ctx, opts);
   }
 
+  burst(on: boolean): void {
+    this.ctx.pool.setHot(on);
+  }
+
   get threads(): number {
     return this.ctx.pool.threads;
   }
