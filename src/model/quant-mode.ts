@@ -15,13 +15,14 @@ export function parseQuantMode(s: string): QuantMode {
  *  - fp32: everything f32 (the reference).
  *  - q8 / q4: the mode's block format; rows whose length is not a multiple of 32 stay f16
  *    (as llama.cpp's quantize does); a file's Q4_0 tensor stays q4 in q8 mode (no gain in widening);
- *  - q4 keeps the output matrix at q8, as llama.cpp keeps it at higher precision for 4-bit files.
+ *  - q4 keeps the output matrix at q8 (as llama.cpp's quantize keeps it at higher precision), unless
+ *    the file already stores it as Q4_0: then it stays q4, bit-exact, like every other Q4_0 tensor.
  */
 export function chooseFormat(mode: QuantMode, source: GGMLType, cols: number, isOutput: boolean): WeightFormat {
   if (mode === 'fp32') return 'f32';
   if (cols % 32 !== 0) return 'f16';
   if (mode === 'q8') return source === GGMLType.Q4_0 ? 'q4' : 'q8';
-  if (isOutput) return 'q8';
+  if (isOutput && source !== GGMLType.Q4_0) return 'q8';
   return 'q4';
 }
 
