@@ -124,6 +124,10 @@ export interface Kernels {
 
   /** Optional: a burst of ops starts (true) or ends (false) — threads stay hot in between. */
   burst?(on: boolean): void;
+  /** Optional: run every op on the calling thread only (true) or split over the pool (false). */
+  serial?(on: boolean): void;
+  /** Threads the backend uses (1 for the scalar oracle). */
+  readonly threads?: number;
 
   /** Release threads (the memory itself belongs to the caller). */
   dispose(): Promise<void>;

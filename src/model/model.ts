@@ -15,6 +15,7 @@ import { defaultThreadCount } from '../runtime/threads.js';
 import { layoutKVCache, kvRegionBytes, type KVCache } from '../session/kv-cache.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
 import { planMemory, type MemoryBudget } from './budget.js';
+import { ThreadModeChooser } from './thread-mode.js';
 import { loadStandardWeights } from './load-weights.js';
 import { parseQuantMode, type QuantMode } from './quant-mode.js';
 import { allocScratch, type Scratch } from './scratch.js';
@@ -46,6 +47,8 @@ let nextModelId = 1;
 export class Model {
   readonly id = nextModelId++;
   private freeKV: { ptr: number; bytes: number }[] = [];
+  /** Whether one-token decode steps use the pool, chosen by timing both (see thread-mode.ts). */
+  private readonly decodeMode: ThreadModeChooser;
   private disposed = false;
 
   private constructor(
@@ -63,7 +66,9 @@ export class Model {
     readonly kernels: Kernels,
     readonly weights: ModelWeights,
     readonly scratch: Scratch,
-  ) {}
+  ) {
+    this.decodeMode = new ThreadModeChooser(threads > 1 && kernels.serial !== undefined && process.env.TSLLAMA_DECODE_THREADS !== 'pool');
+  }
 
   static async load(path: string, opts: LoadOptions = {}): Promise<Model> {
     const file = readGGUF(path);
@@ -146,11 +151,17 @@ export class Model {
   /** @internal Several sessions' tokens in one forward pass (batched decoding); 'last' gives one logits row per segment. */
   forwardBatch(segments: readonly BatchSegment[], wanted: LogitsWanted): number {
     this.assertLive();
-    this.kernels.burst?.(true);
+    const oneToken = segments.length === 1 && segments[0].ids.length === 1;
+    const mode = oneToken ? this.decodeMode.next() : 'pooled';
+    const t0 = performance.now();
+    this.kernels.serial?.(mode === 'serial');
+    this.kernels.burst?.(mode === 'pooled');
     try {
       return forwardBatch({ cfg: this.config, weights: this.weights, kernels: this.kernels, scratch: this.scratch, views: this.views }, segments, wanted);
     } finally {
       this.kernels.burst?.(false);
+      this.kernels.serial?.(false);
+      if (oneToken) this.decodeMode.record(mode, performance.now() - t0);
     }
   }
 

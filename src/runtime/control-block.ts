@@ -39,7 +39,7 @@ export const CALLER_SLEEPING = 40;
 export const HOT = 41;
 /** How long workers spin between ops during a burst (µs): long enough to bridge the caller's serial
  *  work between two ops, short enough not to hold a core when the machine is oversubscribed. */
-export const HOT_SPIN_MICROS = 2000;
+export const HOT_SPIN_MICROS = Number(process.env.TSLLAMA_HOT_SPIN ?? 2000);
 /** Per-thread slots of RANGE_STRIDE ints at RANGES + RANGE_STRIDE * t (t = 0 is the caller): */
 export const RANGES = 64;
 export const RANGE_STRIDE = 4;

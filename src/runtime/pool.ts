@@ -136,12 +136,6 @@ export class WorkerPool {
   }
 
   /**
-   * Splits [0, nRows) into contiguous ranges of whole granules (the last takes the remainder) over
-   * up to `threads` threads, caller included, and calls exports[fn](...args, r0, r1) on each.
-   * Blocks until all are done; a kernel error on any thread is re-thrown here as a KernelError.
-   * Args travel as f64, so i32/f32/f64 arguments arrive exactly (no i64).
-   */
-  /**
    * Marks a burst of ops (a forward pass): while on, idle workers keep spinning between ops
    * (up to HOT_SPIN_MICROS) instead of sleeping, which saves a futex wake-up (~30 µs) per op.
    */
@@ -149,6 +143,23 @@ export class WorkerPool {
     Atomics.store(this.#ctl, HOT, on ? 1 : 0);
   }
 
+  #serial = false;
+
+  /**
+   * While on, run() calls the kernel on the calling thread for the whole range (no fork-join).
+   * For work too small to amortize a fork-join — e.g. one-token decode steps of small models,
+   * where the model measures both ways and keeps the faster (src/model/thread-mode.ts).
+   */
+  setSerial(on: boolean): void {
+    this.#serial = on;
+  }
+
+  /**
+   * Splits [0, nRows) into contiguous ranges of whole granules (the last takes the remainder) over
+   * up to `threads` threads, caller included, and calls exports[fn](...args, r0, r1) on each.
+   * Blocks until all are done; a kernel error on any thread is re-thrown here as a KernelError.
+   * Args travel as f64, so i32/f32/f64 arguments arrive exactly (no i64).
+   */
   run(fn: string, args: number[], nRows: number, granule = 1): void {
     if (this.#disposed) throw new Error(`WorkerPool.run(${fn}): the pool is disposed`);
     const k = this.#kernelIndex.get(fn);
@@ -160,7 +171,7 @@ export class WorkerPool {
     const f = this.exports[fn];
 
     const nGranules = Math.ceil(nRows / granule);
-    const nActive = Math.min(this.threads, nGranules);
+    const nActive = this.#serial ? 1 : Math.min(this.threads, nGranules);
     if (nActive === 1) {
       // Nothing to share: no fork, no wake-up.
       try {

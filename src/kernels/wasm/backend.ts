@@ -84,6 +84,10 @@ export class WasmKernels implements Kernels {
     this.ctx.pool.setHot(on);
   }
 
+  serial(on: boolean): void {
+    this.ctx.pool.setSerial(on);
+  }
+
   get threads(): number {
     return this.ctx.pool.threads;
   }

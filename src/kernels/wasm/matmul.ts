@@ -44,7 +44,7 @@ export function resetMatmulTuning(): void {
  * Below this many multiply-adds a matmul runs on the calling thread alone: waking the workers
  * costs more than the work (tiny models, or a loaded machine where a fork-join waits on the scheduler).
  */
-const INLINE_MACS = 96 * 1024;
+const INLINE_MACS = Number(process.env.TSLLAMA_INLINE_MACS ?? 96 * 1024);
 
 function runRows(ctx: WasmContext, fn: string, args: number[], N: number, macs: number): void {
   if (macs < INLINE_MACS || ctx.pool.threads === 1) ctx.pool.exports[fn](...args, 0, N);

@@ -5,7 +5,7 @@ import type { AttentionParams, KVType, RopeParams } from '../types.js';
 import type { WasmContext } from './context.js';
 
 /** Below this much work (≈ f32 elements touched) an op runs on the calling thread: a fork-join costs more. */
-let inlineWork = 16 * 1024;
+let inlineWork = Number(process.env.TSLLAMA_OPS_INLINE ?? 16 * 1024);
 /** Elementwise ranges start at multiples of this: whole 4-lane vectors and 8-wide f16 stores per thread. */
 const ELEMENT_GRANULE = 64;
 
