@@ -8,7 +8,8 @@
 //     by exp(m_old - m_new); then acc += v·exp(s - m); the accumulator is rounded to f16 after every
 //     rescale and every multiply-add. The per-key maxima come from a prefix max over four keys at
 //     a time, so the exps still run four lanes at a time.
-//   - f32 accumulator (f32 caches, or fast math): one rescale per key tile, f32 throughout.
+//   - f32 accumulator (f32 caches, batches of ≥ 64 tokens — llama.cpp's tiled path — or fast
+//     math): one rescale per 64-key tile, f32 throughout.
 //
 // Shapes: q [T, H, D] f32, K/V cache [C, Hkv, D] (f32 or f16 bits), out [T, H, D] f32.
 // Work unit u = (query tile, head h = u % H); the pool splits units [0, H · nQT). Heads that share
@@ -23,6 +24,7 @@
 // side by side), so scoring eight keys reads 128 consecutive bytes per step of four dims at fixed
 // offsets; widened V tiles stay row-major [KEY_TILE, D].
 import { hmax, hsum, loadHalf4, vexp, vroundHalf, vtanh } from './ops_math';
+import { madd } from './matmul_common';
 
 const QUERY_TILE: i32 = 16;
 const KEY_TILE: i32 = 64;
@@ -204,9 +206,14 @@ function attentionRun(
     }
   }
 
+  // f32 accumulator over widened tiles without a window: queries go two at a time (attendPair)
+  const pairs = widen && !halfAcc && window == 0;
   const firstPos = pos0 + t0;
   const lastPos = pos0 + t1 - 1;
-  const jStart = window > 0 ? max(0, firstPos - window + 1) : 0;
+  // Key tiles start at multiples of KEY_TILE (llama.cpp's tiled path aligns its 64-key tiles so,
+  // and the f32 accumulator rescales once per tile); keys below a query's window are skipped.
+  let jStart = window > 0 ? max(0, firstPos - window + 1) : 0;
+  jStart -= jStart % KEY_TILE;
   for (let j0 = jStart; j0 <= lastPos; j0 += KEY_TILE) {
     const jEnd = min(j0 + KEY_TILE, lastPos + 1); // exclusive
     let vRows = vHead + (<usize>j0) * cacheStride; // row j of the tile at vRows + (j - j0) · vStride
@@ -222,6 +229,21 @@ function attentionRun(
       const b = min(jEnd - 1, p);
       if (a > b) continue;
       const n = b - a + 1;
+      if (pairs && t + 1 < t1) {
+        // queries t and t + 1 together; both start at key j0 (no window), t + 1 may see one key more
+        const n1 = min(jEnd - 1, p + 1) - a + 1;
+        for (let h = h0; h < h1; h++) {
+          const scoreBuf = unitScratch + (<usize>h) * unitBytes;
+          const mAt = scoreBuf + (<usize>(2 * KEY_TILE) << 2) + ((<usize>(t - t0)) << 2);
+          const rowA = (<usize>t) * tokBytes + (<usize>h) * headBytes;
+          attendPair(
+            q + rowA, q + rowA + tokBytes, out + rowA, out + rowA + tokBytes, kTile, vTile, headBytes,
+            scoreBuf, scoreBuf + (<usize>KEY_TILE << 2), mAt, mAt + (<usize>QUERY_TILE << 2), n, n1, headDim, scale, softcap,
+          );
+        }
+        t++;
+        continue;
+      }
       // Blocked scoring covers whole 8-key blocks from the one holding key a: the scores of keys
       // a..b start `lead` floats into the scores buffer.
       const lead = widen ? (a - j0) & (KEY_BLOCK - 1) : 0;
@@ -245,17 +267,7 @@ function attentionRun(
           onlineSoftmaxHalf(scores, rescale, n, mAt, lAt);
           accumulateValuesHalf(oRow, scores, rescale, n, vFirst, vStride, headDim);
         } else {
-          const mOld = load<f32>(mAt);
-          let l = load<f32>(lAt);
-          const mNew = max(mOld, maxOf(scores, n));
-          if (mNew > mOld && mOld != NEG_INF) {
-            const f = f32x4.extract_lane(vexp(f32x4.splat(mOld - mNew)), 0);
-            scaleRow(oRow, headDim, f);
-            l *= f;
-          }
-          l += expInPlace(scores, n, mNew);
-          store<f32>(mAt, mNew);
-          store<f32>(lAt, l);
+          softmaxStep(scores, n, mAt, lAt, oRow, headDim);
           accumulateValues(oRow, scores, n, vFirst, vStride, headDim);
         }
       }
@@ -268,6 +280,144 @@ function attentionRun(
       const l = load<f32>(runSum + ((<usize>(t - t0)) << 2));
       scaleRow(out + (<usize>t) * tokBytes + (<usize>h) * headBytes, headDim, <f32>1.0 / l);
     }
+  }
+}
+
+/**
+ * Two queries (A, B) against one widened key tile, f32 accumulator: A sees keys [0, nA), B keys
+ * [0, nB) of the tile, nB ≥ nA. Each key tile and each V row is read once for both queries, which
+ * halves the cache traffic per multiply-add; every score, exp and accumulator step is the one the
+ * single-query path computes (B's extra key adds p = 0 to A: exact), so results do not depend on
+ * the pairing. sA / sB: score rows of KEY_TILE floats; mA, lA (mB, lB = +4 bytes): running max
+ * and sum.
+ */
+// @ts-ignore: decorator
+@inline
+function attendPair(
+  qA: usize, qB: usize, oA: usize, oB: usize, kTile: usize, vTile: usize, vStride: usize,
+  sA: usize, sB: usize, mA: usize, lA: usize, nA: i32, nB: i32, headDim: i32, scale: f32, softcap: f32,
+): void {
+  scorePairBlocked(qA, qB, kTile, (nB + KEY_BLOCK - 1) >> 3, headDim, scale, softcap, sA, sB);
+  softmaxStep(sA, nA, mA, lA, oA, headDim);
+  softmaxStep(sB, nB, mA + 4, lA + 4, oB, headDim);
+  for (let j = nA; j < nB; j++) store<f32>(sA + ((<usize>j) << 2), 0);
+  accumulatePair(oA, oB, sA, sB, nB, vTile, vStride, headDim);
+}
+
+/** f32 online-softmax step over one tile's n scores: rescale the row and sum once, scores → exp(s - m). */
+// @ts-ignore: decorator
+@inline
+function softmaxStep(scores: usize, n: i32, mAt: usize, lAt: usize, oRow: usize, headDim: i32): void {
+  const mOld = load<f32>(mAt);
+  let l = load<f32>(lAt);
+  const mNew = max(mOld, maxOf(scores, n));
+  if (mNew > mOld && mOld != NEG_INF) {
+    const f = f32x4.extract_lane(vexp(f32x4.splat(mOld - mNew)), 0);
+    scaleRow(oRow, headDim, f);
+    l *= f;
+  }
+  l += expInPlace(scores, n, mNew);
+  store<f32>(mAt, mNew);
+  store<f32>(lAt, l);
+}
+
+/** scoreKeysBlocked for two queries: 2 queries × 4 keys per pass, the same per-key lane order. */
+// @ts-ignore: decorator
+@inline
+function scorePairBlocked(qA: usize, qB: usize, kTile: usize, nBlocks: i32, headDim: i32, scale: f32, softcap: f32, sA: usize, sB: usize): void {
+  const blockBytes = (<usize>headDim) << 5;
+  for (let half = 0; half < 2 * nBlocks; half++) {
+    let kp = kTile + (<usize>(half >> 1)) * blockBytes + ((<usize>(half & 1)) << 6);
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0);
+    let b1 = f32x4.splat(0);
+    let b2 = f32x4.splat(0);
+    let b3 = f32x4.splat(0);
+    for (let d = 0; d < headDim; d += 4) {
+      const xa = v128.load(qA + ((<usize>d) << 2));
+      const xb = v128.load(qB + ((<usize>d) << 2));
+      const k0 = v128.load(kp);
+      const k1 = v128.load(kp, 16);
+      const k2 = v128.load(kp, 32);
+      const k3 = v128.load(kp, 48);
+      a0 = madd(xa, k0, a0);
+      b0 = madd(xb, k0, b0);
+      a1 = madd(xa, k1, a1);
+      b1 = madd(xb, k1, b1);
+      a2 = madd(xa, k2, a2);
+      b2 = madd(xb, k2, b2);
+      a3 = madd(xa, k3, a3);
+      b3 = madd(xb, k3, b3);
+      kp += 128;
+    }
+    const at = (<usize>half) << 4;
+    v128.store(sA + at, finishScores(reduce4(a0, a1, a2, a3), scale, softcap));
+    v128.store(sB + at, finishScores(reduce4(b0, b1, b2, b3), scale, softcap));
+  }
+}
+
+/** accumulateValues for two queries over the same n V rows (pA / pB: their weights). */
+// @ts-ignore: decorator
+@inline
+function accumulatePair(oA: usize, oB: usize, pA: usize, pB: usize, n: i32, vp: usize, kvStride: usize, headDim: i32): void {
+  let d = 0;
+  for (; d + 16 <= headDim; d += 16) {
+    const offA = oA + ((<usize>d) << 2);
+    const offB = oB + ((<usize>d) << 2);
+    let a0 = v128.load(offA);
+    let a1 = v128.load(offA, 16);
+    let a2 = v128.load(offA, 32);
+    let a3 = v128.load(offA, 48);
+    let b0 = v128.load(offB);
+    let b1 = v128.load(offB, 16);
+    let b2 = v128.load(offB, 32);
+    let b3 = v128.load(offB, 48);
+    let vr = vp + ((<usize>d) << 2);
+    for (let j = 0; j < n; j++) {
+      const at = (<usize>j) << 2;
+      const pa = f32x4.splat(load<f32>(pA + at));
+      const pb = f32x4.splat(load<f32>(pB + at));
+      const v0 = v128.load(vr);
+      const v1 = v128.load(vr, 16);
+      const v2 = v128.load(vr, 32);
+      const v3 = v128.load(vr, 48);
+      a0 = madd(pa, v0, a0);
+      b0 = madd(pb, v0, b0);
+      a1 = madd(pa, v1, a1);
+      b1 = madd(pb, v1, b1);
+      a2 = madd(pa, v2, a2);
+      b2 = madd(pb, v2, b2);
+      a3 = madd(pa, v3, a3);
+      b3 = madd(pb, v3, b3);
+      vr += kvStride;
+    }
+    v128.store(offA, a0);
+    v128.store(offA, a1, 16);
+    v128.store(offA, a2, 32);
+    v128.store(offA, a3, 48);
+    v128.store(offB, b0);
+    v128.store(offB, b1, 16);
+    v128.store(offB, b2, 32);
+    v128.store(offB, b3, 48);
+  }
+  for (; d < headDim; d += 4) {
+    const offA = oA + ((<usize>d) << 2);
+    const offB = oB + ((<usize>d) << 2);
+    let a = v128.load(offA);
+    let b = v128.load(offB);
+    let vr = vp + ((<usize>d) << 2);
+    for (let j = 0; j < n; j++) {
+      const at = (<usize>j) << 2;
+      const v = v128.load(vr);
+      a = madd(f32x4.splat(load<f32>(pA + at)), v, a);
+      b = madd(f32x4.splat(load<f32>(pB + at)), v, b);
+      vr += kvStride;
+    }
+    v128.store(offA, a);
+    v128.store(offB, b);
   }
 }
 
@@ -304,14 +454,14 @@ function scoreKeysBlocked(qRow: usize, kTile: usize, blockFrom: i32, nBlocks: i3
     let a7 = f32x4.splat(0);
     for (let d = 0; d < headDim; d += 4) {
       const qv = v128.load(qRow + ((<usize>d) << 2));
-      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(kp)));
-      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(kp, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(kp, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(kp, 48)));
-      a4 = f32x4.add(a4, f32x4.mul(qv, v128.load(kp, 64)));
-      a5 = f32x4.add(a5, f32x4.mul(qv, v128.load(kp, 80)));
-      a6 = f32x4.add(a6, f32x4.mul(qv, v128.load(kp, 96)));
-      a7 = f32x4.add(a7, f32x4.mul(qv, v128.load(kp, 112)));
+      a0 = madd(qv, v128.load(kp), a0);
+      a1 = madd(qv, v128.load(kp, 16), a1);
+      a2 = madd(qv, v128.load(kp, 32), a2);
+      a3 = madd(qv, v128.load(kp, 48), a3);
+      a4 = madd(qv, v128.load(kp, 64), a4);
+      a5 = madd(qv, v128.load(kp, 80), a5);
+      a6 = madd(qv, v128.load(kp, 96), a6);
+      a7 = madd(qv, v128.load(kp, 112), a7);
       kp += 128;
     }
     const out = scores + ((<usize>bi) << 5);
@@ -547,7 +697,11 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
   }
 }
 
-/** oRow[0, D) += Σ_j p[j] · v_j over n cache rows from vp; 16 output dims stay in registers per pass. */
+/**
+ * oRow[0, D) += Σ_j p[j] · v_j over n cache rows from vp, key by key. 32 output dims stay in
+ * registers per pass: eight independent multiply-add chains cover the madd latency (with four,
+ * each key waited on the previous one).
+ */
 // @ts-ignore: decorator
 @inline
 function accumulateValues(oRow: usize, p: usize, n: i32, vp: usize, kvStride: usize, headDim: i32): void {
@@ -561,10 +715,10 @@ function accumulateValues(oRow: usize, p: usize, n: i32, vp: usize, kvStride: us
     let vr = vp + ((<usize>d) << 2);
     for (let j = 0; j < n; j++) {
       const pj = f32x4.splat(load<f32>(p + ((<usize>j) << 2)));
-      o0 = f32x4.add(o0, f32x4.mul(pj, v128.load(vr)));
-      o1 = f32x4.add(o1, f32x4.mul(pj, v128.load(vr + 16)));
-      o2 = f32x4.add(o2, f32x4.mul(pj, v128.load(vr + 32)));
-      o3 = f32x4.add(o3, f32x4.mul(pj, v128.load(vr + 48)));
+      o0 = madd(pj, v128.load(vr), o0);
+      o1 = madd(pj, v128.load(vr + 16), o1);
+      o2 = madd(pj, v128.load(vr + 32), o2);
+      o3 = madd(pj, v128.load(vr + 48), o3);
       vr += kvStride;
     }
     v128.store(o, o0);
@@ -577,7 +731,7 @@ function accumulateValues(oRow: usize, p: usize, n: i32, vp: usize, kvStride: us
     let acc = v128.load(o);
     let vr = vp + ((<usize>d) << 2);
     for (let j = 0; j < n; j++) {
-      acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(p + ((<usize>j) << 2))), v128.load(vr)));
+      acc = madd(f32x4.splat(load<f32>(p + ((<usize>j) << 2))), v128.load(vr), acc);
       vr += kvStride;
     }
     v128.store(o, acc);

@@ -106,7 +106,10 @@ export interface Kernels {
    * rounded to f16, keys are visited in order lo..pos with an online softmax (running max M and
    * sum S in f32), and the V accumulator is rounded to f16 after every rescale and every
    * multiply-add — see ScalarKernels.attendF16. Without this, logits drift ~1e-3 from llama.cpp's
-   * on stories260K; with it they agree to ~5e-5. With an f32 cache: plain f32 softmax attention.
+   * on stories260K; with it they agree to ~5e-5. Where llama.cpp takes its tiled path instead
+   * (usesTiledAttention: ≥ 64 tokens, head dim a multiple of 16) so do we: f32 q, f32
+   * accumulator, one online-softmax step per 64-key tile aligned to cache row 0 — see
+   * ScalarKernels.attendTiled. With an f32 cache: plain f32 softmax attention.
    */
   attention(p: AttentionParams): void;
   /** out[n] = silu(gate) * up */

@@ -5,6 +5,7 @@
 //   q4:  [N, K/32] blocks of { f32 scale (an f16 value), 32 × u8 nibble 0..15 } = 36 bytes
 import { f16ToF32, f32ToF16, roundToF16 } from '../../gguf/f16.js';
 import { MemoryViews } from '../../runtime/memory.js';
+import { TILED_ATTENTION_KEY_TILE, usesTiledAttention } from '../attention-path.js';
 import type { AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, WeightFormat } from '../types.js';
 import { geluLlamaCpp } from '../gelu-table.js';
 import { quantizeBlockQ4Ref, quantizeBlockQ8Act, quantizeBlockQ8Ref } from './quant.js';
@@ -223,8 +224,9 @@ export class ScalarKernels implements Kernels {
         const q = (p.qPtr >> 2) + (t * p.nHeads + h) * D;
         const o = (p.outPtr >> 2) + (t * p.nHeads + h) * D;
         const kv = { lo, hi: pos, kvRow, kvOff: g * D };
-        if (p.kvType === 'f16') this.attendF16(p, q, o, kv);
-        else this.attendF32(p, q, o, kv);
+        if (p.kvType === 'f32') this.attendF32(p, q, o, kv);
+        else if (usesTiledAttention(p.nTokens, D)) this.attendTiled(p, q, o, kv);
+        else this.attendF16(p, q, o, kv);
       }
     }
   }
@@ -263,6 +265,54 @@ export class ScalarKernels implements Kernels {
       S = fr(fr(S * ms) + vs);
     }
     for (let d = 0; d < D; d++) f32[o + d] = acc[d] / S;
+  }
+
+  /**
+   * f16 KV where usesTiledAttention: llama.cpp's tiled flash attention
+   * (ggml_compute_forward_flash_attn_ext_tiled). q stays f32; keys go in 64-key tiles aligned to
+   * cache row 0; per tile the running max M moves to the tile's max (rescaling the f32
+   * accumulator and sum S once), the tile's exps are summed in f64 and added to S, and
+   * acc += p_j · v_j key by key in f32.
+   */
+  private attendTiled(p: AttentionParams, q: number, o: number, kv: { lo: number; hi: number; kvRow: number; kvOff: number }): void {
+    const { f32, u16 } = this.v;
+    const D = p.headDim;
+    const tile = TILED_ATTENTION_KEY_TILE;
+    const acc = new Float64Array(D);
+    const scores = new Float64Array(tile);
+    let M = -Infinity;
+    let S = 0;
+    for (let j0 = kv.lo - (kv.lo % tile); j0 <= kv.hi; j0 += tile) {
+      const a = Math.max(j0, kv.lo);
+      const b = Math.min(j0 + tile - 1, kv.hi);
+      let tileMax = -Infinity;
+      for (let j = a; j <= b; j++) {
+        const kBase = (p.kCachePtr >> 1) + j * kv.kvRow + kv.kvOff;
+        let s = 0;
+        for (let d = 0; d < D; d++) s += f32[q + d] * f16ToF32(u16[kBase + d]);
+        s = fr(fr(s) * p.scale);
+        if (p.softcap > 0) s = fr(p.softcap * Math.tanh(s / p.softcap));
+        scores[j - a] = s;
+        if (s > tileMax) tileMax = s;
+      }
+      const mNew = Math.max(M, tileMax);
+      if (mNew > M) {
+        const ms = fr(Math.exp(M - mNew));
+        for (let d = 0; d < D; d++) acc[d] = fr(acc[d] * ms);
+        S = fr(S * ms);
+      }
+      M = mNew;
+      let sum = 0;
+      for (let j = a; j <= b; j++) {
+        const pj = fr(Math.exp(scores[j - a] - M));
+        sum += pj;
+        const vBase = (p.vCachePtr >> 1) + j * kv.kvRow + kv.kvOff;
+        for (let d = 0; d < D; d++) acc[d] = fr(acc[d] + pj * f16ToF32(u16[vBase + d]));
+      }
+      S = fr(S + sum);
+    }
+    const inv = fr(1 / S);
+    for (let d = 0; d < D; d++) f32[o + d] = acc[d] * inv;
   }
 
   /** f32 KV: exact two-pass softmax in f64. */

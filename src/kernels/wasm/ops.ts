@@ -1,6 +1,7 @@
 // TS glue for the non-matmul WASM kernels (kernels/ops_*.ts): argument checks, the split of each
 // op over the pool's threads, and attention scratch. Semantics: src/kernels/types.ts.
 import { geluTable } from '../gelu-table.js';
+import { usesTiledAttention } from '../attention-path.js';
 import type { AttentionParams, KVType, RopeParams } from '../types.js';
 import type { WasmContext } from './context.js';
 
@@ -140,8 +141,10 @@ export function kvStoreWasm(
 
 /**
  * Causal (optionally windowed, soft-capped) attention of q against the cache; split over (head,
- * query tile). An f16 cache gets llama.cpp's flash-attention numerics (f16-rounded q, f16 V
- * accumulator; see Kernels.attention) unless ctx.fastMath, which accumulates in f32 instead.
+ * query tile). An f16 cache gets llama.cpp's flash-attention numerics (see Kernels.attention):
+ * f16-rounded q and an f16 V accumulator, or where llama.cpp runs its tiled path
+ * (usesTiledAttention) an f32 accumulator (the kernel's key tiles are the same 64 rows); ctx.fastMath always
+ * accumulates in f32.
  */
 export function attentionWasm(ctx: WasmContext, p: AttentionParams): void {
   const { nTokens: T, nHeads: H, nKvHeads: Hkv, headDim: D } = p;
@@ -159,7 +162,8 @@ export function attentionWasm(ctx: WasmContext, p: AttentionParams): void {
   const queryTile = exp.attention_query_tile() as number;
   const units = H * Math.ceil(T / queryTile);
   const halfCache = p.kvType === 'f16';
-  const halfAccumulator = halfCache && !ctx.fastMath;
+  // llama.cpp's per-key f16 path for small batches, its tiled f32 path for big ones (see Kernels.attention)
+  const halfAccumulator = halfCache && !ctx.fastMath && !usesTiledAttention(T, D);
   // 'attn' scratch: [units] per-unit tiles | q rounded to f16 [T, H, D] f32 (f16 accumulator) |
   // (f16 cache) one claim flag per thread, padded to 64 bytes, then per thread a K/V tile buffer.
   const unitBytes = align64(units * (exp.attention_scratch_floats_per_unit() as number) * 4);
