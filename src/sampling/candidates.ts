@@ -36,6 +36,54 @@ export class Candidates {
     this.sorted = false;
   }
 
+  /**
+   * fill() then keepTop(k), in one pass over scores without loading the whole vocabulary: a size-k
+   * min-heap of (logit, id) whose root is the worst kept entry, so almost every token costs a
+   * single comparison with the root's logit (scanning ids upward, an equal logit never beats the
+   * root: its id is higher). Ends sorted best-first. scores: [n_vocab]
+   */
+  fillTop(scores: Float32Array, k: number): void {
+    k = Math.max(0, Math.min(k, scores.length));
+    this.reserve(k);
+    const hv = this.logits2; // heap of logits
+    const hi = this.ids2;    // and their ids; hv[0] / hi[0] is the worst kept
+    let n = 0;
+    let i = 0;
+    // fill the heap with the first k allowed tokens (sift up)
+    for (; i < scores.length && n < k; i++) {
+      const v = scores[i]!;
+      if (!(v > -Infinity)) continue;
+      let j = n++;
+      while (j > 0) {
+        const parent = (j - 1) >> 1;
+        const pv = hv[parent]!;
+        if (!(v < pv || (v === pv && i > hi[parent]!))) break;
+        hv[j] = pv; hi[j] = hi[parent]!;
+        j = parent;
+      }
+      hv[j] = v; hi[j] = i;
+    }
+    // the rest: only a strictly higher logit than the root enters
+    let rootV = n === k && k > 0 ? hv[0]! : Infinity;
+    for (; i < scores.length; i++) {
+      const v = scores[i]!;
+      if (!(v > rootV)) continue;
+      siftDownRoot(hv, hi, k, v, i);
+      rootV = hv[0]!;
+    }
+    // heap sort: move the worst to the end each time → best-first order
+    for (let end = n - 1; end > 0; end--) {
+      const v = hv[end]!;
+      const id = hi[end]!;
+      hv[end] = hv[0]!; hi[end] = hi[0]!;
+      siftDownRoot(hv, hi, end, v, id);
+    }
+    [this.ids, this.ids2] = [this.ids2, this.ids];
+    [this.logits, this.logits2] = [this.logits2, this.logits];
+    this.size = n;
+    this.sorted = true;
+  }
+
   maxLogit(): number {
     if (this.sorted && this.size > 0) return this.logits[0]!;
     let m = -Infinity;
@@ -126,4 +174,25 @@ export class Candidates {
     for (let i = 0; i < this.size; i++) p[i] = p[i]! / sum;
     return p;
   }
+}
+
+/** Puts (v, id) at the root of the min-heap hv/hi of length len and sifts it down ("worse" = lower logit, or equal and higher id). */
+function siftDownRoot(hv: Float32Array, hi: Int32Array, len: number, v: number, id: number): void {
+  let j = 0;
+  for (;;) {
+    const l = 2 * j + 1;
+    if (l >= len) break;
+    const r = l + 1;
+    let c = l;
+    if (r < len) {
+      const lv = hv[l]!;
+      const rv = hv[r]!;
+      if (rv < lv || (rv === lv && hi[r]! > hi[l]!)) c = r;
+    }
+    const cv = hv[c]!;
+    if (!(cv < v || (cv === v && hi[c]! > id))) break;
+    hv[j] = cv; hi[j] = hi[c]!;
+    j = c;
+  }
+  hv[j] = v; hi[j] = id;
 }

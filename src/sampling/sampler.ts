@@ -94,7 +94,9 @@ export class Sampler {
     const p = this.params;
     if (this.constraint) this.maskDisallowed(scores);
     const c = this.candidates;
-    c.fill(scores);
+    // top-k straight from the scores when it truncates (the usual case): no pass over a full candidate set
+    if (p.topK > 0 && p.topK < scores.length) c.fillTop(scores, p.topK);
+    else c.fill(scores);
     if (c.size === 0) throw new Error(noTokenLeft(this.constraint !== null));
     applyTopK(c, p.topK);
     applyTypical(c, p.typicalP);

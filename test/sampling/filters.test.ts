@@ -41,6 +41,25 @@ test('partial selection agrees with a full sort on random logits with ties', () 
   }
 });
 
+test('fillTop (top-k straight from the scores) equals fill + top-k, with ties, NaN and banned ids', () => {
+  const r = new Rng(5);
+  const logits = Float32Array.from({ length: 3000 }, () => {
+    const u = r.next();
+    return u < 0.05 ? -Infinity : u < 0.08 ? NaN : Math.round(r.next() * 100) / 10;
+  });
+  const allowed = logits.filter((l) => l > -Infinity).length;
+  for (const k of [1, 2, 40, 777, allowed - 1, allowed, allowed + 5, 3000]) {
+    const want = new Candidates();
+    want.fill(logits);
+    want.keepTop(Math.min(k, want.size));
+    const got = new Candidates();
+    got.fillTop(logits, k);
+    assert.deepEqual(ids(got), ids(want), `k=${k}`);
+    assert.deepEqual(Array.from(got.logits.subarray(0, got.size)), Array.from(want.logits.subarray(0, want.size)), `k=${k} logits`);
+    assert.equal(got.sorted, true);
+  }
+});
+
 test('top-p keeps the smallest set with cumulative probability ≥ p, at least one', () => {
   const keep = (p: number): number[] => { const c = cands(lnP); applyTopP(c, p); return ids(c).sort(); };
   assert.deepEqual(keep(0.6), [0, 3]);        // 0.5 < 0.6 ≤ 0.7 (ids sorted for comparison)
