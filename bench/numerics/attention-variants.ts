@@ -2,7 +2,8 @@
 // so the numerics probe can ask "which of llama.cpp's CPU flash-attention paths made these
 // numbers?" without editing the engine. Each variant mirrors one ggml code path (ops.cpp):
 //
-//   mirror  the engine's own attendF16 (one_chunk path, f16 V accumulator, separate mul and add)
+//   mirror  the engine's own attendF16 (one_chunk path, f16 V accumulator, separate mul and add;
+//           the engine itself switches to attendTiled where src/kernels/attention-path.ts says)
 //   fma     one_chunk path as compiled with FMA contraction: V += v·vs and S = S·ms + vs rounded
 //           once (then V to f16); output V·(1/S) in f32
 //   fma-v / fma-s / mul-inv   each of those three changes alone
@@ -13,6 +14,7 @@
 //
 // Legend: D head dim, j key index, T query tokens.
 import { f16ToF32, roundToF16 } from '../../src/gguf/f16.js';
+import { TILED_ATTENTION_KEY_TILE, TILED_ATTENTION_MIN_TOKENS } from '../../src/kernels/attention-path.js';
 import { ScalarKernels } from '../../src/kernels/scalar/index.js';
 import type { AttentionParams } from '../../src/kernels/types.js';
 
@@ -20,8 +22,10 @@ export type AttentionVariant = 'mirror' | 'fma' | 'fma-v' | 'fma-s' | 'mul-inv' 
 export const ATTENTION_VARIANTS: AttentionVariant[] = ['mirror', 'fma', 'fma-v', 'fma-s', 'mul-inv', 'tiled', 'f32acc'];
 
 /** ggml's FA tile sizes (GGML_FA_TILE_Q, GGML_FA_TILE_KV). */
-const Q_TILE = 64;
-const KV_TILE = 64;
+// ggml's tile sizes, shared with the engine's own mirror of the tiled path (ScalarKernels.attendTiled,
+// which differs from attendTiledF32 below only in rounding the dot products without FMA).
+const Q_TILE = TILED_ATTENTION_MIN_TOKENS;
+const KV_TILE = TILED_ATTENTION_KEY_TILE;
 const fr = Math.fround;
 
 interface KvRange { lo: number; hi: number; kvRow: number; kvOff: number }
