@@ -178,7 +178,16 @@ async function main(argv: string[]): Promise<void> {
       for (const f of r.failures.slice(0, 5)) console.log(`  ${f}`);
       results.push(r);
     }
-    if (results.length >= 2) console.log(`speed-up ${results.at(-1)!.streams} vs ${results[0]!.streams} stream(s): ${(results.at(-1)!.tokensPerSecond / results[0]!.tokensPerSecond).toFixed(2)}×`);
+    // Repeated stream counts (--streams 1,4,1,4): the best run of each, as the kernel benchmarks do
+    // (the least disturbed one on a shared machine); every run is printed above.
+    const best = new Map<number, LoadResult>();
+    for (const r of results) if (!best.has(r.streams) || r.tokensPerSecond > best.get(r.streams)!.tokensPerSecond) best.set(r.streams, r);
+    const counts = [...best.keys()].sort((a, b) => a - b);
+    if (counts.length >= 2) {
+      const lo = best.get(counts[0]!)!;
+      const hi = best.get(counts.at(-1)!)!;
+      console.log(`speed-up ${hi.streams} vs ${lo.streams} stream(s), best run of each: ${(hi.tokensPerSecond / lo.tokensPerSecond).toFixed(2)}× (${hi.tokensPerSecond.toFixed(0)} / ${lo.tokensPerSecond.toFixed(0)} tok/s)`);
+    }
     console.log(JSON.stringify(results.map(({ failures, ...r }) => ({ ...r, failures: failures.length }))));
   } finally {
     await stopServer(child);

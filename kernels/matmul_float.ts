@@ -102,8 +102,8 @@ export function matmul_f16(w: usize, x: usize, y: usize, K: i32, N: i32, T: i32,
 @inline function halvesToF32(v: v128, high: bool): v128 {
   const z = i32x4.splat(0);
   const u = high
-    ? i8x16.shuffle(z, v, 0, 0, 24, 25, 0, 0, 26, 27, 0, 0, 28, 29, 0, 0, 30, 31)
-    : i8x16.shuffle(z, v, 0, 0, 16, 17, 0, 0, 18, 19, 0, 0, 20, 21, 0, 0, 22, 23);
+    ? i8x16.shuffle(z, v, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31)
+    : i8x16.shuffle(z, v, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
   const bits = v128.and(i32x4.shr_s(u, 3), i32x4.splat(0x8fffe000));
   return f32x4.mul(bits, f32x4.splat(reinterpret<f32>(0x77800000))); // × 2^112
 }

@@ -146,11 +146,18 @@ export function matmul_q4(w: usize, act: usize, y: usize, K: i32, N: i32, T: i32
     const a1 = a + as;
     const a2 = a1 + as;
     const a3 = a2 + as;
-    let l0 = i32x4.splat(0), h0 = i32x4.splat(0);
-    let l1 = i32x4.splat(0), h1 = i32x4.splat(0);
-    let l2 = i32x4.splat(0), h2 = i32x4.splat(0);
-    let l3 = i32x4.splat(0), h3 = i32x4.splat(0);
-    for (let j: usize = 0; j < 8; j++) {
+    // group 0 starts the sums (no add to zero: 8 fewer ALU operations of 168 per block)
+    const wl0 = v128.load8x8_s(wp);
+    const wh0 = v128.load8x8_s(wp + 8);
+    let xs0 = v128.load64_splat(a + A_I16);
+    let l0 = i32x4.dot_i16x8_s(wl0, xs0), h0 = i32x4.dot_i16x8_s(wh0, xs0);
+    xs0 = v128.load64_splat(a1 + A_I16);
+    let l1 = i32x4.dot_i16x8_s(wl0, xs0), h1 = i32x4.dot_i16x8_s(wh0, xs0);
+    xs0 = v128.load64_splat(a2 + A_I16);
+    let l2 = i32x4.dot_i16x8_s(wl0, xs0), h2 = i32x4.dot_i16x8_s(wh0, xs0);
+    xs0 = v128.load64_splat(a3 + A_I16);
+    let l3 = i32x4.dot_i16x8_s(wl0, xs0), h3 = i32x4.dot_i16x8_s(wh0, xs0);
+    for (let j: usize = 1; j < 8; j++) {
       const wl = v128.load8x8_s(wp + 16 * j);
       const wh = v128.load8x8_s(wp + 16 * j + 8);
       let xs = v128.load64_splat(a + A_I16 + 8 * j);

@@ -25,6 +25,7 @@
 // offsets; widened V tiles stay row-major [KEY_TILE, D].
 import { hmax, hsum, loadHalf4, vexp, vroundHalf, vtanh } from './ops_math';
 import { madd } from './matmul_common';
+import { f32_to_f16_range } from './ops_elementwise';
 
 const QUERY_TILE: i32 = 16;
 const KEY_TILE: i32 = 64;
@@ -91,6 +92,52 @@ export function attention_units(
     u += h1 - h0;
   }
   if (slot >= 0) atomic.store<i32>(slots + ((<usize>slot) << 2), 0);
+}
+
+// Segment table of a batched call (several sequences, each with its own cache): SEGMENT_INTS i32
+// per segment — first row in the batch, tokens, pos0, K cache, V cache, first work unit, f16
+// accumulator flag (llama.cpp's per-key path), unused. Written by src/kernels/wasm/ops.ts.
+const SEGMENT_INTS: usize = 8;
+
+/**
+ * Units [r0, r1) of several sequences' attention: segment s owns units [unitStart_s, unitStart_s +
+ * nHeads · ceil(n_s / QUERY_TILE)) and runs them exactly as attention_units would alone (its scratch
+ * is its units' scratch, its q / out rows start at its first row).
+ */
+export function attention_segments(
+  table: usize, nSegments: i32, q: usize, out: usize, scratch: usize, slots: usize, nSlots: i32, qHalf: usize,
+  nHeads: i32, nKvHeads: i32, headDim: i32, kvF16: i32, scale: f32, softcap: f32, window: i32, r0: i32, r1: i32,
+): void {
+  const rowBytes = (<usize>nHeads) * (<usize>headDim) << 2;
+  const unitBytes = <usize>SCRATCH_FLOATS_PER_UNIT << 2;
+  for (let s = 0; s < nSegments; s++) {
+    const e = table + (<usize>s) * (SEGMENT_INTS << 2);
+    const row = load<i32>(e);
+    const n = load<i32>(e, 4);
+    const u0 = load<i32>(e, 20);
+    const u1 = u0 + nHeads * ((n + QUERY_TILE - 1) / QUERY_TILE);
+    const lo = max(r0, u0);
+    const hi = min(r1, u1);
+    if (lo >= hi) continue;
+    const rowOff = (<usize>row) * rowBytes;
+    attention_units(
+      q + rowOff, <usize>load<u32>(e, 12), <usize>load<u32>(e, 16), out + rowOff, scratch + (<usize>u0) * unitBytes, slots, nSlots,
+      load<i32>(e, 24) ? qHalf + rowOff : 0, n, load<i32>(e, 8), nHeads, nKvHeads, headDim, kvF16, scale, softcap, window,
+      lo - u0, hi - u0,
+    );
+  }
+}
+
+/** Each segment's new K / V rows (f32 [T, rowDim] at k, v) into its f16 caches at rows [pos0, pos0 + n). */
+export function kv_store_segments(table: usize, nSegments: i32, k: usize, v: usize, rowDim: i32): void {
+  for (let s = 0; s < nSegments; s++) {
+    const e = table + (<usize>s) * (SEGMENT_INTS << 2);
+    const src = (<usize>load<i32>(e)) * (<usize>rowDim) << 2;
+    const dst = (<usize>load<i32>(e, 8)) * (<usize>rowDim) << 1;
+    const count = load<i32>(e, 4) * rowDim;
+    f32_to_f16_range(k + src, (<usize>load<u32>(e, 12)) + dst, 0, count);
+    f32_to_f16_range(v + src, (<usize>load<u32>(e, 16)) + dst, 0, count);
+  }
 }
 
 /** Query tile at zigzag position i of n: 0, n-1, 1, n-2, ... */
@@ -681,6 +728,28 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
     v128.store(o, o1, 16);
     v128.store(o, o2, 32);
     v128.store(o, o3, 48);
+  }
+  // 8 dims (small heads, e.g. D = 8): two chains per key, not two passes of one chain each
+  for (; d + 8 <= headDim; d += 8) {
+    const o = oRow + ((<usize>d) << 2);
+    let o0 = v128.load(o);
+    let o1 = v128.load(o, 16);
+    let vr = vp + ((<usize>d) << 2);
+    for (let j = 0; j < n; j++) {
+      const at = (<usize>j) << 2;
+      const ms = load<f32>(rescale + at);
+      if (ms != 1) {
+        const msv = f32x4.splat(ms);
+        o0 = vroundHalf(f32x4.mul(o0, msv));
+        o1 = vroundHalf(f32x4.mul(o1, msv));
+      }
+      const pj = f32x4.splat(load<f32>(p + at));
+      o0 = vroundHalf(f32x4.add(o0, f32x4.mul(v128.load(vr), pj)));
+      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr, 16), pj)));
+      vr += kvStride;
+    }
+    v128.store(o, o0);
+    v128.store(o, o1, 16);
   }
   for (; d < headDim; d += 4) {
     const o = oRow + ((<usize>d) << 2);

@@ -3,7 +3,7 @@
 // optional weights (biases, QK norms, post norms, soft-caps, sliding windows).
 //
 // Legend: T tokens, dim model width, H / Hkv query / KV heads, D head dim, F FFN width, V vocab.
-import type { Kernels } from '../kernels/types.js';
+import type { AttentionSegment, Kernels } from '../kernels/types.js';
 import type { MemoryViews } from '../runtime/memory.js';
 import type { KVCache } from '../session/kv-cache.js';
 import type { Scratch } from '../model/scratch.js';
@@ -26,6 +26,16 @@ export interface BatchSegment {
   kv: KVCache;
   ids: ArrayLike<number>;
   pos0: number;
+}
+
+/** Layer l's attention segments: each sequence's rows in the batch and its caches. */
+function attentionSegments(segments: readonly BatchSegment[], l: number): AttentionSegment[] {
+  let row = 0;
+  return segments.map(({ kv, ids, pos0 }) => {
+    const seg = { row, nTokens: ids.length, pos0, kCachePtr: kv.k[l]!, vCachePtr: kv.v[l]! };
+    row += ids.length;
+    return seg;
+  });
 }
 
 /**
@@ -54,6 +64,7 @@ export function forwardBatch(ctx: ForwardContext, segments: readonly BatchSegmen
     }
   }
   if (T > s.maxBatch) throw new Error(`batch of ${T} tokens exceeds the scratch size ${s.maxBatch}`);
+  if (segments.some((seg) => seg.kv.kvType !== segments[0]!.kv.kvType)) throw new Error('a batch must use one KV cache type');
 
   K.embed(w.tokEmbd, s.ids, T, s.x);                                   // x: [T, dim]
   if (cfg.embedScale !== 1) K.scale(s.x, T * dim, cfg.embedScale);
@@ -79,18 +90,12 @@ export function forwardBatch(ctx: ForwardContext, segments: readonly BatchSegmen
     K.rope({ ...rope, xPtr: s.q, nHeads: H });
     K.rope({ ...rope, xPtr: s.k, nHeads: Hkv });
     if (cfg.attnScaleOnQuery) K.scale(s.q, T * H * D, cfg.attnScale);
-    let row = 0;
-    for (const { kv, ids, pos0 } of segments) {
-      const n = ids.length;
-      K.kvStore(s.k + row * Hkv * D * 4, n, Hkv * D, kv.k[l], kv.kvType, pos0);
-      K.kvStore(s.v + row * Hkv * Dv * 4, n, Hkv * Dv, kv.v[l], kv.kvType, pos0);
-      K.attention({
-        qPtr: s.q + row * H * D * 4, kCachePtr: kv.k[l], vCachePtr: kv.v[l], outPtr: s.attn + row * H * Dv * 4, // attn: [T, H*Dv]
-        nTokens: n, pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType: kv.kvType,
-        scale: cfg.attnScaleOnQuery ? 1 : cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
-      });
-      row += n;
-    }
+    // each segment: its K/V into its own cache, then attention against that cache
+    K.storeAndAttend({
+      qPtr: s.q, kPtr: s.k, vPtr: s.v, outPtr: s.attn,                 // attn: [T, H*Dv]
+      segments: attentionSegments(segments, l), nHeads: H, nKvHeads: Hkv, headDim: D, kvType: segments[0]!.kv.kvType,
+      scale: cfg.attnScaleOnQuery ? 1 : cfg.attnScale, softcap: cfg.attnSoftcap, window: swa ? cfg.slidingWindow : 0,
+    });
     K.matmul(lw.wo, s.attn, s.xb, T);                                  // xb: [T, dim]
     if (lw.bo) K.addBias(s.xb, lw.bo, T, dim);
     if (lw.postAttnNorm) K.rmsnorm(s.xb, lw.postAttnNorm, s.xb, T, dim, cfg.normEps);

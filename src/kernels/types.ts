@@ -53,6 +53,37 @@ export interface AttentionParams {
   window: number;
 }
 
+/** One sequence's rows in a batched attention call (see Kernels.storeAndAttend). */
+export interface AttentionSegment {
+  /** First row of this sequence in the batch's q / k / v / out arrays. */
+  row: number;
+  nTokens: number;
+  /** Cache row (position) of the segment's first token. */
+  pos0: number;
+  /** This sequence's K / V cache of the layer: [C, Hkv, D] in kvType. */
+  kCachePtr: number;
+  vCachePtr: number;
+}
+
+/** Several sequences' attention in one call: shared shapes, each segment its own cache. */
+export interface SegmentAttentionParams {
+  /** q: [T, H, D] f32, T = Σ segment tokens. */
+  qPtr: number;
+  /** New keys / values of the batch: [T, Hkv, D] f32, stored into each segment's cache first. */
+  kPtr: number;
+  vPtr: number;
+  /** out: [T, H, D] f32 */
+  outPtr: number;
+  segments: readonly AttentionSegment[];
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  kvType: KVType;
+  scale: number;
+  softcap: number;
+  window: number;
+}
+
 export interface RopeParams {
   /** x: [T, nHeads, D] f32, rotated in place. */
   xPtr: number;
@@ -112,6 +143,13 @@ export interface Kernels {
    * ScalarKernels.attendTiled. With an f32 cache: plain f32 softmax attention.
    */
   attention(p: AttentionParams): void;
+  /**
+   * For each segment: kvStore of its rows of k / v at cache rows [pos0, pos0 + n), then attention
+   * of its q rows against its own cache — exactly those calls, segment by segment (same numerics,
+   * the tiled-or-per-key choice made per segment), so a sequence's result does not depend on what
+   * it is batched with. The WASM backend does all segments in one call per layer (batched decode).
+   */
+  storeAndAttend(p: SegmentAttentionParams): void;
   /** out[n] = silu(gate) * up */
   swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;
   /** out[n] = gelu_tanh(gate) * up, gelu as llama.cpp's CPU table (see src/kernels/gelu-table.ts) */

@@ -6,7 +6,7 @@
 import { f16ToF32, f32ToF16, roundToF16 } from '../../gguf/f16.js';
 import { MemoryViews } from '../../runtime/memory.js';
 import { TILED_ATTENTION_KEY_TILE, usesTiledAttention } from '../attention-path.js';
-import type { AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, WeightFormat } from '../types.js';
+import type { AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, SegmentAttentionParams, WeightFormat } from '../types.js';
 import { geluLlamaCpp } from '../gelu-table.js';
 import { quantizeBlockQ4Ref, quantizeBlockQ8Act, quantizeBlockQ8Ref } from './quant.js';
 
@@ -209,6 +209,20 @@ export class ScalarKernels implements Kernels {
     } else {
       const o = (cachePtr >> 1) + row0 * rowDim;
       for (let i = 0; i < n; i++) u16[o + i] = f32ToF16(f32[(srcPtr >> 2) + i]);
+    }
+  }
+
+  storeAndAttend(p: SegmentAttentionParams): void {
+    for (const seg of p.segments) {
+      const kRow = p.nKvHeads * p.headDim;
+      this.kvStore(p.kPtr + seg.row * kRow * 4, seg.nTokens, kRow, seg.kCachePtr, p.kvType, seg.pos0);
+      this.kvStore(p.vPtr + seg.row * kRow * 4, seg.nTokens, kRow, seg.vCachePtr, p.kvType, seg.pos0);
+      const qRow = p.nHeads * p.headDim;
+      this.attention({
+        qPtr: p.qPtr + seg.row * qRow * 4, kCachePtr: seg.kCachePtr, vCachePtr: seg.vCachePtr, outPtr: p.outPtr + seg.row * qRow * 4,
+        nTokens: seg.nTokens, pos0: seg.pos0, nHeads: p.nHeads, nKvHeads: p.nKvHeads, headDim: p.headDim,
+        kvType: p.kvType, scale: p.scale, softcap: p.softcap, window: p.window,
+      });
     }
   }
 

@@ -8,12 +8,12 @@ import { MemoryViews } from '../../runtime/memory.js';
 import { loadKernelModule } from '../../runtime/kernel-module.js';
 import { WorkerPool } from '../../runtime/pool.js';
 import type {
-  AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, WeightFormat,
+  AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, SegmentAttentionParams, WeightFormat,
 } from '../types.js';
 import type { WasmContext } from './context.js';
 import { embedWasm, matmulWasm, packedSizeWasm, packWasm } from './matmul.js';
 import {
-  addBiasWasm, addWasm, attentionWasm, gegluWasm, kvStoreWasm, rmsnormWasm, ropeWasm, scaleWasm, softcapWasm, swigluWasm,
+  addBiasWasm, addWasm, attentionWasm, gegluWasm, storeAndAttendWasm, kvStoreWasm, rmsnormWasm, ropeWasm, scaleWasm, softcapWasm, swigluWasm,
 } from './ops.js';
 
 export interface WasmKernelsOptions {
@@ -122,6 +122,10 @@ export class WasmKernels implements Kernels {
 
   attention(p: AttentionParams): void {
     attentionWasm(this.ctx, p);
+  }
+
+  storeAndAttend(p: SegmentAttentionParams): void {
+    storeAndAttendWasm(this.ctx, p);
   }
 
   swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void {

@@ -2,7 +2,7 @@
 // op over the pool's threads, and attention scratch. Semantics: src/kernels/types.ts.
 import { geluTable } from '../gelu-table.js';
 import { usesTiledAttention } from '../attention-path.js';
-import type { AttentionParams, KVType, RopeParams } from '../types.js';
+import type { AttentionParams, KVType, RopeParams, SegmentAttentionParams } from '../types.js';
 import type { WasmContext } from './context.js';
 
 /** Below this much work (≈ f32 elements touched) an op runs on the calling thread: a fork-join costs more. */
@@ -139,6 +139,48 @@ export function kvStoreWasm(
   }
 }
 
+function checkAttentionShape(p: { nHeads: number; nKvHeads: number; headDim: number; window: number; kvType: KVType }): void {
+  checkCount('attention', 'nHeads', p.nHeads, 1);
+  checkCount('attention', 'nKvHeads', p.nKvHeads, 1);
+  checkCount('attention', 'window', p.window);
+  if (p.nHeads % p.nKvHeads !== 0) throw new Error(`attention: nHeads (${p.nHeads}) must be a multiple of nKvHeads (${p.nKvHeads})`);
+  if (p.headDim < 4 || p.headDim % 4 !== 0) throw new Error(`attention: headDim must be a positive multiple of 4, got ${p.headDim}`);
+  if (p.kvType !== 'f32' && p.kvType !== 'f16') throw new Error(`attention: unknown KV type '${p.kvType as string}'`);
+}
+
+/** llama.cpp's per-key f16 path for small batches, its tiled f32 path for big ones (see Kernels.attention). */
+function halfAccumulator(ctx: WasmContext, kvType: KVType, T: number, D: number): boolean {
+  return kvType === 'f16' && !ctx.fastMath && !usesTiledAttention(T, D);
+}
+
+interface AttentionScratch {
+  /** [units] per-unit tiles */
+  units: number;
+  /** f16-rounded q [T, H, D] f32, or 0 */
+  qHalf: number;
+  /** (f16 cache) one claim flag per thread, padded to 64 bytes, then per thread a K/V tile buffer; or 0 */
+  slots: number;
+  nSlots: number;
+  /** `extraBytes` more at the end (the segment table), or 0 */
+  extra: number;
+}
+
+/** Lays out the 'attn' scratch region for `units` work units over T query rows. */
+function attentionScratch(ctx: WasmContext, units: number, T: number, H: number, D: number, halfCache: boolean, halfAcc: boolean, extraBytes = 0): AttentionScratch {
+  const exp = ctx.pool.exports;
+  const unitBytes = align64(units * (exp.attention_scratch_floats_per_unit() as number) * 4);
+  const qHalfBytes = halfAcc ? align64(T * H * D * 4) : 0;
+  const nSlots = ctx.pool.threads;
+  const slotBytes = halfCache ? align64(nSlots * 4) + nSlots * 2 * (exp.attention_key_tile() as number) * D * 4 : 0;
+  const base = ctx.scratch('attn', unitBytes + qHalfBytes + slotBytes + align64(extraBytes));
+  const slots = halfCache ? base + unitBytes + qHalfBytes : 0;
+  if (halfCache) ctx.views.i32.fill(0, slots >> 2, (slots >> 2) + nSlots);
+  return {
+    units: base, qHalf: halfAcc ? base + unitBytes : 0, slots, nSlots,
+    extra: extraBytes > 0 ? base + unitBytes + qHalfBytes + slotBytes : 0,
+  };
+}
+
 /**
  * Causal (optionally windowed, soft-capped) attention of q against the cache; split over (head,
  * query tile). An f16 cache gets llama.cpp's flash-attention numerics (see Kernels.attention):
@@ -150,36 +192,88 @@ export function attentionWasm(ctx: WasmContext, p: AttentionParams): void {
   const { nTokens: T, nHeads: H, nKvHeads: Hkv, headDim: D } = p;
   checkCount('attention', 'nTokens', T);
   checkCount('attention', 'pos0', p.pos0);
-  checkCount('attention', 'nHeads', H, 1);
-  checkCount('attention', 'nKvHeads', Hkv, 1);
-  checkCount('attention', 'window', p.window);
-  if (H % Hkv !== 0) throw new Error(`attention: nHeads (${H}) must be a multiple of nKvHeads (${Hkv})`);
-  if (D < 4 || D % 4 !== 0) throw new Error(`attention: headDim must be a positive multiple of 4, got ${D}`);
-  if (p.kvType !== 'f32' && p.kvType !== 'f16') throw new Error(`attention: unknown KV type '${p.kvType as string}'`);
+  checkAttentionShape(p);
   if (T === 0) return;
 
   const exp = ctx.pool.exports;
-  const queryTile = exp.attention_query_tile() as number;
-  const units = H * Math.ceil(T / queryTile);
+  const units = H * Math.ceil(T / (exp.attention_query_tile() as number));
   const halfCache = p.kvType === 'f16';
-  // llama.cpp's per-key f16 path for small batches, its tiled f32 path for big ones (see Kernels.attention)
-  const halfAccumulator = halfCache && !ctx.fastMath && !usesTiledAttention(T, D);
-  // 'attn' scratch: [units] per-unit tiles | q rounded to f16 [T, H, D] f32 (f16 accumulator) |
-  // (f16 cache) one claim flag per thread, padded to 64 bytes, then per thread a K/V tile buffer.
-  const unitBytes = align64(units * (exp.attention_scratch_floats_per_unit() as number) * 4);
-  const qHalfBytes = halfAccumulator ? align64(T * H * D * 4) : 0;
-  const nSlots = ctx.pool.threads;
-  const slotBytes = halfCache ? align64(nSlots * 4) + nSlots * 2 * (exp.attention_key_tile() as number) * D * 4 : 0;
-  const scratch = ctx.scratch('attn', unitBytes + qHalfBytes + slotBytes);
-  const qHalf = halfAccumulator ? scratch + unitBytes : 0;
-  const slots = halfCache ? scratch + unitBytes + qHalfBytes : 0;
-  if (halfCache) ctx.views.i32.fill(0, slots >> 2, (slots >> 2) + nSlots);
+  const sc = attentionScratch(ctx, units, T, H, D, halfCache, halfAccumulator(ctx, p.kvType, T, D));
   const keysPerQuery = p.window > 0 ? Math.min(p.window, p.pos0 + T) : p.pos0 + T;
   const args = [
-    p.qPtr, p.kCachePtr, p.vCachePtr, p.outPtr, scratch, slots, nSlots, qHalf, T, p.pos0, H, Hkv, D,
+    p.qPtr, p.kCachePtr, p.vCachePtr, p.outPtr, sc.units, sc.slots, sc.nSlots, sc.qHalf, T, p.pos0, H, Hkv, D,
     halfCache ? 1 : 0, p.scale, p.softcap, p.window,
   ];
   runSplit(ctx, 'attention_units', args, units, 2 * T * H * keysPerQuery * D);
+}
+
+/** i32 per segment in the table attention_segments / kv_store_segments read (kernels/ops_attention.ts). */
+const SEGMENT_INTS = 8;
+
+/**
+ * Kernels.storeAndAttend: one segment goes through kvStore + attention; several (batched decode)
+ * share one K/V store call and one attention call, their work units numbered segment after
+ * segment (a table in scratch memory says where each segment's rows, cache and units are).
+ */
+export function storeAndAttendWasm(ctx: WasmContext, p: SegmentAttentionParams): void {
+  const { segments, nHeads: H, nKvHeads: Hkv, headDim: D, kvType } = p;
+  checkAttentionShape(p);
+  const kRow = Hkv * D;
+  const qRow = H * D;
+  if (segments.length === 1) {
+    const seg = segments[0]!;
+    kvStoreWasm(ctx, p.kPtr + seg.row * kRow * 4, seg.nTokens, kRow, seg.kCachePtr, kvType, seg.pos0);
+    kvStoreWasm(ctx, p.vPtr + seg.row * kRow * 4, seg.nTokens, kRow, seg.vCachePtr, kvType, seg.pos0);
+    attentionWasm(ctx, {
+      qPtr: p.qPtr + seg.row * qRow * 4, kCachePtr: seg.kCachePtr, vCachePtr: seg.vCachePtr, outPtr: p.outPtr + seg.row * qRow * 4,
+      nTokens: seg.nTokens, pos0: seg.pos0, nHeads: H, nKvHeads: Hkv, headDim: D, kvType, scale: p.scale, softcap: p.softcap, window: p.window,
+    });
+    return;
+  }
+  const exp = ctx.pool.exports;
+  const queryTile = exp.attention_query_tile() as number;
+  let units = 0;
+  let T = 0;
+  let anyHalfAcc = false;
+  let work = 0;
+  for (const seg of segments) {
+    checkCount('attention', 'nTokens', seg.nTokens);
+    checkCount('attention', 'pos0', seg.pos0);
+    units += H * Math.ceil(seg.nTokens / queryTile);
+    T = Math.max(T, seg.row + seg.nTokens);
+    anyHalfAcc ||= halfAccumulator(ctx, kvType, seg.nTokens, D);
+    work += 2 * seg.nTokens * H * (p.window > 0 ? Math.min(p.window, seg.pos0 + seg.nTokens) : seg.pos0 + seg.nTokens) * D;
+  }
+  if (units === 0) return;
+  const halfCache = kvType === 'f16';
+  const sc = attentionScratch(ctx, units, T, H, D, halfCache, anyHalfAcc, segments.length * SEGMENT_INTS * 4);
+  const i32 = ctx.views.i32;
+  let unitStart = 0;
+  segments.forEach((seg, i) => {
+    const e = (sc.extra >> 2) + i * SEGMENT_INTS;
+    i32[e] = seg.row;
+    i32[e + 1] = seg.nTokens;
+    i32[e + 2] = seg.pos0;
+    i32[e + 3] = seg.kCachePtr;
+    i32[e + 4] = seg.vCachePtr;
+    i32[e + 5] = unitStart;
+    i32[e + 6] = halfAccumulator(ctx, kvType, seg.nTokens, D) ? 1 : 0;
+    i32[e + 7] = 0;
+    unitStart += H * Math.ceil(seg.nTokens / queryTile);
+  });
+  if (halfCache) {
+    exp.kv_store_segments(sc.extra, segments.length, p.kPtr, p.vPtr, kRow);
+  } else {
+    for (const seg of segments) {
+      kvStoreWasm(ctx, p.kPtr + seg.row * kRow * 4, seg.nTokens, kRow, seg.kCachePtr, kvType, seg.pos0);
+      kvStoreWasm(ctx, p.vPtr + seg.row * kRow * 4, seg.nTokens, kRow, seg.vCachePtr, kvType, seg.pos0);
+    }
+  }
+  const args = [
+    sc.extra, segments.length, p.qPtr, p.outPtr, sc.units, sc.slots, sc.nSlots, sc.qHalf, H, Hkv, D,
+    halfCache ? 1 : 0, p.scale, p.softcap, p.window,
+  ];
+  runSplit(ctx, 'attention_segments', args, units, work);
 }
 
 /** out[n] = silu(gate) · up */
