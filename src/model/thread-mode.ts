@@ -3,13 +3,17 @@
 // worker stealing the shared core or memory bandwidth, can make 2 threads slower than 1 (measured
 // on this project's 2-core VM: q4 SmolLM2-135M decodes ~130 t/s pooled vs ~155 t/s serial, while
 // q8 gains from the pool). So the model times both modes on real steps and keeps the faster,
-// re-checking now and then as contexts grow.
+// re-checking now and then as contexts grow. Serial is the default side of the margin: with more
+// threads, decode must never be slower than with one, and serial leaves the other cores idle.
 
 export type ThreadMode = 'pooled' | 'serial';
 
 const TRIALS = 10;         // timed steps per mode in a round
-/** Serial must beat pooled by this factor to be chosen (timings on a shared VM jitter by ±20%). */
-const MARGIN = 0.9;
+/**
+ * The pool must beat serial by this factor to be chosen (timings on a shared VM jitter by ±20%;
+ * a pool that only ties costs a core for nothing).
+ */
+const MARGIN = 0.95;
 const RECHECK_EVERY = 512; // steps between rounds
 
 export class ThreadModeChooser {
@@ -42,7 +46,7 @@ export class ThreadModeChooser {
     }
     this.times[mode].push(ms);
     if (this.times.pooled.length >= TRIALS && this.times.serial.length >= TRIALS) {
-      this.choice = median(this.times.serial) < MARGIN * median(this.times.pooled) ? 'serial' : 'pooled';
+      this.choice = median(this.times.pooled) < MARGIN * median(this.times.serial) ? 'pooled' : 'serial';
       this.measuring = false;
       this.sinceRound = 0;
     }

@@ -1,5 +1,6 @@
-// The decode thread-mode chooser: alternates while measuring, keeps the pool unless the serial
-// mode is clearly faster, and measures again after a while.
+// The decode thread-mode chooser: alternates while measuring, uses the pool only when it is
+// clearly faster than serial (so more threads never decode slower than one), and measures again
+// after a while.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ThreadModeChooser, type ThreadMode } from '../../src/model/thread-mode.js';
@@ -22,10 +23,15 @@ test('alternates while measuring, then keeps the clearly faster mode', () => {
   assert.ok(drive(c, 50, { pooled: 10, serial: 5 }).every((m) => m === 'serial'));
 });
 
-test('stays pooled when serial is only marginally faster (timing jitter)', () => {
+test('stays serial when the pool is only marginally faster, or ties (timing jitter)', () => {
+  for (const pooled of [9.8, 10, 10.5]) {
+    const c = new ThreadModeChooser(true);
+    drive(c, 20, { pooled, serial: 10 });
+    assert.equal(c.current, 'serial', `pooled ${pooled} ms vs serial 10 ms`);
+  }
   const c = new ThreadModeChooser(true);
-  drive(c, 20, { pooled: 10, serial: 9.5 });
-  assert.equal(c.current, 'pooled');
+  drive(c, 20, { pooled: 9, serial: 10 });
+  assert.equal(c.current, 'pooled', 'a clearly faster pool is used');
 });
 
 test('measures again after 512 steps and can switch back', () => {
