@@ -29,7 +29,21 @@ export interface PackedWeight {
   readonly bytes: number;
 }
 
-export interface AttentionParams {
+/** Head layout, cache type and score options shared by one attention call and a batched one. */
+export interface AttentionShape {
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  kvType: KVType;
+  /** Multiplier on q·k, usually 1/sqrt(D). */
+  scale: number;
+  /** Attention logit soft-capping (gemma2): s = cap * tanh(s / cap); 0 = off. */
+  softcap: number;
+  /** Sliding window: token at position p sees positions > p - window; 0 = unlimited. */
+  window: number;
+}
+
+export interface AttentionParams extends AttentionShape {
   /** q: [T, H, D] f32 */
   qPtr: number;
   /** K cache of one layer: [C, Hkv, D] in kvType */
@@ -41,16 +55,6 @@ export interface AttentionParams {
   nTokens: number;
   /** Position of the first token of the batch: token t attends to cache rows [lo, pos0 + t]. */
   pos0: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  kvType: KVType;
-  /** Multiplier on q·k, usually 1/sqrt(D). */
-  scale: number;
-  /** Attention logit soft-capping (gemma2): s = cap * tanh(s / cap); 0 = off. */
-  softcap: number;
-  /** Sliding window: token at position p sees positions > p - window; 0 = unlimited. */
-  window: number;
 }
 
 /** One sequence's rows in a batched attention call (see Kernels.storeAndAttend). */
@@ -66,7 +70,7 @@ export interface AttentionSegment {
 }
 
 /** Several sequences' attention in one call: shared shapes, each segment its own cache. */
-export interface SegmentAttentionParams {
+export interface SegmentAttentionParams extends AttentionShape {
   /** q: [T, H, D] f32, T = Σ segment tokens. */
   qPtr: number;
   /** New keys / values of the batch: [T, Hkv, D] f32, stored into each segment's cache first. */
@@ -75,13 +79,6 @@ export interface SegmentAttentionParams {
   /** out: [T, H, D] f32 */
   outPtr: number;
   segments: readonly AttentionSegment[];
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  kvType: KVType;
-  scale: number;
-  softcap: number;
-  window: number;
 }
 
 export interface RopeParams {

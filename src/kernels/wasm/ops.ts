@@ -2,7 +2,7 @@
 // op over the pool's threads, and attention scratch. Semantics: src/kernels/types.ts.
 import { geluTable } from '../gelu-table.js';
 import { usesTiledAttention } from '../attention-path.js';
-import type { AttentionParams, KVType, RopeParams, SegmentAttentionParams } from '../types.js';
+import type { AttentionParams, AttentionShape, KVType, RopeParams, SegmentAttentionParams } from '../types.js';
 import type { WasmContext } from './context.js';
 
 /** Below this much work (≈ f32 elements touched) an op runs on the calling thread: a fork-join costs more. */
@@ -139,7 +139,7 @@ export function kvStoreWasm(
   }
 }
 
-function checkAttentionShape(p: { nHeads: number; nKvHeads: number; headDim: number; window: number; kvType: KVType }): void {
+function checkAttentionShape(p: AttentionShape): void {
   checkCount('attention', 'nHeads', p.nHeads, 1);
   checkCount('attention', 'nKvHeads', p.nKvHeads, 1);
   checkCount('attention', 'window', p.window);
