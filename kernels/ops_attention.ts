@@ -646,9 +646,24 @@ function onlineSoftmaxHalf(scores: usize, rescale: usize, n: i32, mAt: usize, lA
   store<f32>(lAt, l);
 }
 
+/** f16 accumulator rescale: round16(o · m). */
+// @ts-ignore: decorator
+@inline
+function rescaleHalf(o: v128, m: v128): v128 {
+  return vroundHalf(f32x4.mul(o, m));
+}
+
+/** f16 accumulator step: round16(o + v · p). */
+// @ts-ignore: decorator
+@inline
+function addHalf(o: v128, v: v128, p: v128): v128 {
+  return vroundHalf(f32x4.add(o, f32x4.mul(v, p)));
+}
+
 /**
  * f16 accumulator: per key j, acc = round16(acc · rescale[j]) when rescale[j] ≠ 1, then
- * acc = round16(acc + v_j · p[j]). Rounding happens in f32 lanes (vroundHalf), 16 dims per pass.
+ * acc = round16(acc + v_j · p[j]). Rounding happens in f32 lanes (vroundHalf), 32, 16, 8 or 4 dims
+ * per pass (as many independent chains: the rounding chain is latency-bound).
  */
 // @ts-ignore: decorator
 @inline
@@ -671,24 +686,24 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
       const ms = load<f32>(rescale + at);
       if (ms != 1) {
         const msv = f32x4.splat(ms);
-        o0 = vroundHalf(f32x4.mul(o0, msv));
-        o1 = vroundHalf(f32x4.mul(o1, msv));
-        o2 = vroundHalf(f32x4.mul(o2, msv));
-        o3 = vroundHalf(f32x4.mul(o3, msv));
-        o4 = vroundHalf(f32x4.mul(o4, msv));
-        o5 = vroundHalf(f32x4.mul(o5, msv));
-        o6 = vroundHalf(f32x4.mul(o6, msv));
-        o7 = vroundHalf(f32x4.mul(o7, msv));
+        o0 = rescaleHalf(o0, msv);
+        o1 = rescaleHalf(o1, msv);
+        o2 = rescaleHalf(o2, msv);
+        o3 = rescaleHalf(o3, msv);
+        o4 = rescaleHalf(o4, msv);
+        o5 = rescaleHalf(o5, msv);
+        o6 = rescaleHalf(o6, msv);
+        o7 = rescaleHalf(o7, msv);
       }
       const pj = f32x4.splat(load<f32>(p + at));
-      o0 = vroundHalf(f32x4.add(o0, f32x4.mul(v128.load(vr), pj)));
-      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr, 16), pj)));
-      o2 = vroundHalf(f32x4.add(o2, f32x4.mul(v128.load(vr, 32), pj)));
-      o3 = vroundHalf(f32x4.add(o3, f32x4.mul(v128.load(vr, 48), pj)));
-      o4 = vroundHalf(f32x4.add(o4, f32x4.mul(v128.load(vr, 64), pj)));
-      o5 = vroundHalf(f32x4.add(o5, f32x4.mul(v128.load(vr, 80), pj)));
-      o6 = vroundHalf(f32x4.add(o6, f32x4.mul(v128.load(vr, 96), pj)));
-      o7 = vroundHalf(f32x4.add(o7, f32x4.mul(v128.load(vr, 112), pj)));
+      o0 = addHalf(o0, v128.load(vr), pj);
+      o1 = addHalf(o1, v128.load(vr, 16), pj);
+      o2 = addHalf(o2, v128.load(vr, 32), pj);
+      o3 = addHalf(o3, v128.load(vr, 48), pj);
+      o4 = addHalf(o4, v128.load(vr, 64), pj);
+      o5 = addHalf(o5, v128.load(vr, 80), pj);
+      o6 = addHalf(o6, v128.load(vr, 96), pj);
+      o7 = addHalf(o7, v128.load(vr, 112), pj);
       vr += kvStride;
     }
     v128.store(o, o0);
@@ -712,16 +727,16 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
       const ms = load<f32>(rescale + at);
       if (ms != 1) {
         const msv = f32x4.splat(ms);
-        o0 = vroundHalf(f32x4.mul(o0, msv));
-        o1 = vroundHalf(f32x4.mul(o1, msv));
-        o2 = vroundHalf(f32x4.mul(o2, msv));
-        o3 = vroundHalf(f32x4.mul(o3, msv));
+        o0 = rescaleHalf(o0, msv);
+        o1 = rescaleHalf(o1, msv);
+        o2 = rescaleHalf(o2, msv);
+        o3 = rescaleHalf(o3, msv);
       }
       const pj = f32x4.splat(load<f32>(p + at));
-      o0 = vroundHalf(f32x4.add(o0, f32x4.mul(v128.load(vr), pj)));
-      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr + 16), pj)));
-      o2 = vroundHalf(f32x4.add(o2, f32x4.mul(v128.load(vr + 32), pj)));
-      o3 = vroundHalf(f32x4.add(o3, f32x4.mul(v128.load(vr + 48), pj)));
+      o0 = addHalf(o0, v128.load(vr), pj);
+      o1 = addHalf(o1, v128.load(vr + 16), pj);
+      o2 = addHalf(o2, v128.load(vr + 32), pj);
+      o3 = addHalf(o3, v128.load(vr + 48), pj);
       vr += kvStride;
     }
     v128.store(o, o0);
@@ -740,12 +755,12 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
       const ms = load<f32>(rescale + at);
       if (ms != 1) {
         const msv = f32x4.splat(ms);
-        o0 = vroundHalf(f32x4.mul(o0, msv));
-        o1 = vroundHalf(f32x4.mul(o1, msv));
+        o0 = rescaleHalf(o0, msv);
+        o1 = rescaleHalf(o1, msv);
       }
       const pj = f32x4.splat(load<f32>(p + at));
-      o0 = vroundHalf(f32x4.add(o0, f32x4.mul(v128.load(vr), pj)));
-      o1 = vroundHalf(f32x4.add(o1, f32x4.mul(v128.load(vr, 16), pj)));
+      o0 = addHalf(o0, v128.load(vr), pj);
+      o1 = addHalf(o1, v128.load(vr, 16), pj);
       vr += kvStride;
     }
     v128.store(o, o0);
@@ -758,8 +773,8 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
     for (let j = 0; j < n; j++) {
       const at = (<usize>j) << 2;
       const ms = load<f32>(rescale + at);
-      if (ms != 1) acc = vroundHalf(f32x4.mul(acc, f32x4.splat(ms)));
-      acc = vroundHalf(f32x4.add(acc, f32x4.mul(v128.load(vr), f32x4.splat(load<f32>(p + at)))));
+      if (ms != 1) acc = rescaleHalf(acc, f32x4.splat(ms));
+      acc = addHalf(acc, v128.load(vr), f32x4.splat(load<f32>(p + at)));
       vr += kvStride;
     }
     v128.store(o, acc);

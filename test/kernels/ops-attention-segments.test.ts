@@ -4,20 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { f32ToF16, roundToF16 } from '../../src/gguf/f16.js';
-import type { AttentionSegment, KVType, SegmentAttentionParams } from '../../src/kernels/types.js';
+import type { AttentionSegment, AttentionShape, KVType, SegmentAttentionParams } from '../../src/kernels/types.js';
 import { attentionWasm, kvStoreWasm, setOpsTuning, storeAndAttendWasm } from '../../src/kernels/wasm/ops.js';
 import { assertClose, configurations, randomF32, withOps, type OpsHarness } from './ops-harness.js';
 
 setOpsTuning({ inlineWork: 0 });
 
-interface Shape {
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  kvType: KVType;
-  window: number;
-  softcap: number;
-}
+/** The shared attention options of a case (scale is 1/sqrt(headDim)). */
+type Shape = Omit<AttentionShape, 'scale'>;
 
 /** [tokens, pos0] per segment: decode rows, a short prompt chunk, a tiled-size chunk (≥ 64), an empty history. */
 const MIXES: Array<Array<[number, number]>> = [

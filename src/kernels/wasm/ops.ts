@@ -232,23 +232,25 @@ export function storeAndAttendWasm(ctx: WasmContext, p: SegmentAttentionParams):
   }
   const exp = ctx.pool.exports;
   const queryTile = exp.attention_query_tile() as number;
+  // per segment, once: its first work unit and whether it takes the f16 accumulator (per-key) path
+  const unitStarts: number[] = [];
+  const halfAcc: boolean[] = [];
   let units = 0;
   let T = 0;
-  let anyHalfAcc = false;
   let work = 0;
   for (const seg of segments) {
     checkCount('attention', 'nTokens', seg.nTokens);
     checkCount('attention', 'pos0', seg.pos0);
+    unitStarts.push(units);
+    halfAcc.push(halfAccumulator(ctx, kvType, seg.nTokens, D));
     units += H * Math.ceil(seg.nTokens / queryTile);
     T = Math.max(T, seg.row + seg.nTokens);
-    anyHalfAcc ||= halfAccumulator(ctx, kvType, seg.nTokens, D);
     work += 2 * seg.nTokens * H * (p.window > 0 ? Math.min(p.window, seg.pos0 + seg.nTokens) : seg.pos0 + seg.nTokens) * D;
   }
   if (units === 0) return;
   const halfCache = kvType === 'f16';
-  const sc = attentionScratch(ctx, units, T, H, D, halfCache, anyHalfAcc, segments.length * SEGMENT_INTS * 4);
+  const sc = attentionScratch(ctx, units, T, H, D, halfCache, halfAcc.includes(true), segments.length * SEGMENT_INTS * 4);
   const i32 = ctx.views.i32;
-  let unitStart = 0;
   segments.forEach((seg, i) => {
     const e = (sc.extra >> 2) + i * SEGMENT_INTS;
     i32[e] = seg.row;
@@ -256,10 +258,9 @@ export function storeAndAttendWasm(ctx: WasmContext, p: SegmentAttentionParams):
     i32[e + 2] = seg.pos0;
     i32[e + 3] = seg.kCachePtr;
     i32[e + 4] = seg.vCachePtr;
-    i32[e + 5] = unitStart;
-    i32[e + 6] = halfAccumulator(ctx, kvType, seg.nTokens, D) ? 1 : 0;
+    i32[e + 5] = unitStarts[i]!;
+    i32[e + 6] = halfAcc[i] ? 1 : 0;
     i32[e + 7] = 0;
-    unitStart += H * Math.ceil(seg.nTokens / queryTile);
   });
   if (halfCache) {
     exp.kv_store_segments(sc.extra, segments.length, p.kPtr, p.vPtr, kRow);
