@@ -255,6 +255,9 @@ function attentionRun(
 
   // f32 accumulator over widened tiles without a window: queries go two at a time (attendPair)
   const pairs = widen && !halfAcc && window == 0;
+  // f16 accumulator, small heads: two heads' accumulators go through the keys together
+  // (accumulateValuesHalfPair); from 32 dims one head alone has eight chains
+  const pairHeads = halfAcc && (headDim & 7) == 0 && headDim < 32;
   const firstPos = pos0 + t0;
   const lastPos = pos0 + t1 - 1;
   // Key tiles start at multiples of KEY_TILE (llama.cpp's tiled path aligns its 64-key tiles so,
@@ -312,7 +315,18 @@ function attentionRun(
         const vFirst = vRows + (<usize>(a - j0)) * vStride;
         if (halfAcc) {
           onlineSoftmaxHalf(scores, rescale, n, mAt, lAt);
-          accumulateValuesHalf(oRow, scores, rescale, n, vFirst, vStride, headDim);
+          const second = ((h - h0) & 1) == 1;
+          if (pairHeads && !second && h + 1 < h1) continue; // accumulated together with head h + 1
+          if (pairHeads && second) {
+            // heads h - 1 and h share this V head and these keys: their chains run interleaved
+            const before = (<usize>lead << 2) - unitBytes;
+            accumulateValuesHalfPair(
+              oRow - headBytes, oRow, scoreBuf + before, scores, scoreBuf + (<usize>KEY_TILE << 2) + before, rescale,
+              n, vFirst, vStride, headDim,
+            );
+          } else {
+            accumulateValuesHalf(oRow, scores, rescale, n, vFirst, vStride, headDim);
+          }
         } else {
           softmaxStep(scores, n, mAt, lAt, oRow, headDim);
           accumulateValues(oRow, scores, n, vFirst, vStride, headDim);
@@ -778,6 +792,56 @@ function accumulateValuesHalf(oRow: usize, p: usize, rescale: usize, n: i32, vp:
       vr += kvStride;
     }
     v128.store(o, acc);
+  }
+}
+
+/**
+ * accumulateValuesHalf for two heads (A, B) over the same V rows, 8 dims of both per pass: four
+ * independent round-to-f16 chains instead of two, for heads too small to fill the pipeline alone
+ * (D = 8: one key's step waited on the previous key's rounding). Each head's arithmetic is exactly
+ * its single-head sequence. headDim: a multiple of 8.
+ */
+// @ts-ignore: decorator
+@inline
+function accumulateValuesHalfPair(
+  oA: usize, oB: usize, pA: usize, pB: usize, rA: usize, rB: usize, n: i32, vp: usize, kvStride: usize, headDim: i32,
+): void {
+  for (let d = 0; d < headDim; d += 8) {
+    const offA = oA + ((<usize>d) << 2);
+    const offB = oB + ((<usize>d) << 2);
+    let a0 = v128.load(offA);
+    let a1 = v128.load(offA, 16);
+    let b0 = v128.load(offB);
+    let b1 = v128.load(offB, 16);
+    let vr = vp + ((<usize>d) << 2);
+    for (let j = 0; j < n; j++) {
+      const at = (<usize>j) << 2;
+      const ma = load<f32>(rA + at);
+      if (ma != 1) {
+        const mv = f32x4.splat(ma);
+        a0 = rescaleHalf(a0, mv);
+        a1 = rescaleHalf(a1, mv);
+      }
+      const mb = load<f32>(rB + at);
+      if (mb != 1) {
+        const mv = f32x4.splat(mb);
+        b0 = rescaleHalf(b0, mv);
+        b1 = rescaleHalf(b1, mv);
+      }
+      const v0 = v128.load(vr);
+      const v1 = v128.load(vr, 16);
+      const pa = f32x4.splat(load<f32>(pA + at));
+      const pb = f32x4.splat(load<f32>(pB + at));
+      a0 = addHalf(a0, v0, pa);
+      b0 = addHalf(b0, v0, pb);
+      a1 = addHalf(a1, v1, pa);
+      b1 = addHalf(b1, v1, pb);
+      vr += kvStride;
+    }
+    v128.store(offA, a0);
+    v128.store(offA, a1, 16);
+    v128.store(offB, b0);
+    v128.store(offB, b1, 16);
   }
 }
 

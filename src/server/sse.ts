@@ -36,16 +36,22 @@ export class SseStream {
   }
 
   done(): void {
-    if (this.closed) return;
-    this.flush();
-    this.res.end('data: [DONE]\n\n');
+    this.end('data: [DONE]\n\n');
   }
 
   /** Ends the stream with an error event (no [DONE]), after what is pending. */
   fail(error: unknown): void {
+    this.end(`data: ${JSON.stringify(error)}\n\n`);
+  }
+
+  /** Pending events and the last one in a single write (each socket write is a system call). */
+  private end(last: string): void {
     if (this.closed) return;
-    this.flush();
-    this.res.end(`data: ${JSON.stringify(error)}\n\n`);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const body = this.pending + last;
+    this.pending = '';
+    this.res.end(body);
   }
 
   private flush(): void {

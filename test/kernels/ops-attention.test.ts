@@ -154,6 +154,9 @@ test('attention over head dims that are not a multiple of 8 or 32, GQA group of 
       { nTokens: 3, pos0: 70, nHeads: 6, nKvHeads: 2, headDim: 80, kvType: 'f16', window: 29, softcap: 0 },
       { nTokens: 17, pos0: 5, nHeads: 3, nKvHeads: 1, headDim: 20, kvType: 'f16', window: 13, softcap: 3 },
       { nTokens: 2, pos0: 90, nHeads: 6, nKvHeads: 3, headDim: 36, kvType: 'f32', window: 0, softcap: 0 },
+      // f16 accumulator, small heads of a GQA group of 3: one head pair interleaved, one head alone
+      { nTokens: 3, pos0: 61, nHeads: 9, nKvHeads: 3, headDim: 16, kvType: 'f16', window: 0, softcap: 0 },
+      { nTokens: 1, pos0: 33, nHeads: 6, nKvHeads: 2, headDim: 8, kvType: 'f16', window: 20, softcap: 0 },
     ] satisfies Case[]) {
       runCase(h, c, 11);
     }
@@ -165,6 +168,8 @@ test('attention output does not depend on how the pool splits the heads (bit-ide
     { nTokens: 1, pos0: 200, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
     { nTokens: 37, pos0: 20, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
     { nTokens: 5, pos0: 9, nHeads: 4, nKvHeads: 2, headDim: 16, kvType: 'f32', window: 6, softcap: 0 },
+    // paired f16 accumulators (D < 32): a thread's range may cut a head pair, which must not matter
+    { nTokens: 2, pos0: 40, nHeads: 6, nKvHeads: 2, headDim: 8, kvType: 'f16', window: 0, softcap: 0 },
   ];
   const outputs: Float32Array[][] = [];
   for (const threads of [1, 2, 3]) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Candidates } from '../../src/sampling/candidates.js';
 import { applyMinP, applyTemperature, applyTopK, applyTopP, applyTypical, drawFromDistribution } from '../../src/sampling/filters.js';
 import { Rng } from '../../src/sampling/rng.js';
+import { topKLowerBound } from '../../src/sampling/top-k-bound.js';
 
 function cands(logits: number[]): Candidates {
   const c = new Candidates();
@@ -57,6 +58,45 @@ test('fillTop (top-k straight from the scores) equals fill + top-k, with ties, N
     assert.deepEqual(ids(got), ids(want), `k=${k}`);
     assert.deepEqual(Array.from(got.logits.subarray(0, got.size)), Array.from(want.logits.subarray(0, want.size)), `k=${k} logits`);
     assert.equal(got.sorted, true);
+  }
+});
+
+test('fillTop equals fill + top-k on shapes that stress its lower bound (sorted, flat, mostly banned, tiny)', () => {
+  const r = new Rng(11);
+  const shapes: Record<string, Float32Array> = {
+    ascending: Float32Array.from({ length: 512 }, (_, i) => i / 10),
+    descending: Float32Array.from({ length: 512 }, (_, i) => -i / 10),
+    flat: new Float32Array(700).fill(1.5),
+    twoLevels: Float32Array.from({ length: 999 }, (_, i) => (i % 97 === 0 ? 3 : 1)),
+    mostlyBanned: Float32Array.from({ length: 4096 }, (_, i) => (i % 301 === 0 ? r.next() : -Infinity)),
+    nanAndBanned: Float32Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? NaN : i % 3 === 1 ? -Infinity : r.next())),
+    tiny: Float32Array.from([0.5, -Infinity, 2, 2, NaN]),
+    wide: Float32Array.from({ length: 49152 }, () => Math.round(r.next() * 3000) / 100),
+  };
+  for (const [name, logits] of Object.entries(shapes)) {
+    for (const k of [1, 3, 40, 100, logits.length]) {
+      if (k > logits.length) continue;
+      const want = new Candidates();
+      want.fill(logits);
+      want.keepTop(Math.min(k, want.size));
+      const got = new Candidates();
+      got.fillTop(logits, k);
+      assert.deepEqual(ids(got), ids(want), `${name} k=${k}`);
+    }
+  }
+});
+
+test('topKLowerBound never exceeds the k-th highest allowed logit', () => {
+  const r = new Rng(12);
+  for (const n of [1, 7, 100, 512, 5000]) {
+    const logits = Float32Array.from({ length: n }, () => (r.next() < 0.1 ? -Infinity : Math.round(r.next() * 50)));
+    const sorted = Array.from(logits).filter((v) => v > -Infinity).sort((a, b) => b - a);
+    for (const k of [1, 2, 40, n]) {
+      if (k > n) continue;
+      const bound = topKLowerBound(logits, k);
+      if (sorted.length >= k) assert.ok(bound <= sorted[k - 1]!, `n=${n} k=${k}: ${bound} > ${sorted[k - 1]}`);
+      else assert.equal(bound, -Infinity, `n=${n} k=${k}: fewer than k allowed`);
+    }
   }
 });
 
