@@ -7,18 +7,22 @@ import assert from 'node:assert/strict';
 import { matmulWasm, packedSizeWasm, packWasm } from '../../src/kernels/wasm/matmul.js';
 import { availableVariants, createMatmulFixture, put, randomF32, randomQ4_0, randomQ8_0, rng } from './matmul-fixture.js';
 
-// [N, K]: K/32 = 1, 2, 3, 18 blocks; N not a multiple of the 4-row panel
-const SHAPES: Array<[number, number]> = [[7, 32], [9, 64], [6, 96], [13, 576]];
-const T = 9; // two 4-token register blocks and a single token
+// [N, K]: K/32 = 1, 2, 3, 18 blocks; N not a multiple of the 4-row panel, and a single row
+const SHAPES: Array<[number, number]> = [[7, 32], [9, 64], [6, 96], [13, 576], [1, 32]];
+// every batch size up to 17: the 4-token register kernel and each remainder after it
+const TS = Array.from({ length: 17 }, (_, i) => i + 1);
 
 for (const variant of availableVariants()) {
   test(`q8/q4 GEMV equals the GEMM bit for bit (${variant})`, async () => {
     const fx = await createMatmulFixture(variant, 1);
+    // the activation scratch first, below the marks: allocated inside a case, its release would
+    // hand the next case's weights the same memory
+    fx.ctx.scratch('act', 17 * (576 / 32) * 112);
     try {
       for (const format of ['q8', 'q4'] as const) {
-        for (const [N, K] of SHAPES) {
+        for (const [N, K] of SHAPES) for (const T of TS) {
           const mark = fx.arena.mark();
-          const rand = rng(N * 131 + K);
+          const rand = rng(N * 131 + K + T * 7);
           const src = put(fx, format === 'q8' ? randomQ8_0(rand, N, K, true) : randomQ4_0(rand, N, K));
           const w = packWasm(fx.ctx, format, format === 'q8' ? 'q8_0' : 'q4_0', src, N, K, fx.arena.alloc(packedSizeWasm(format, N, K)));
           const x = put(fx, randomF32(rand, T * K, 3)); // [T, K]
@@ -29,7 +33,7 @@ for (const variant of availableVariants()) {
             matmulWasm(fx.ctx, w, x + t * K * 4, yOne, 1);
             const one = fx.views.f32.slice(yOne >> 2, (yOne >> 2) + N);
             const inBatch = fx.views.f32.slice((yBatch >> 2) + t * N, (yBatch >> 2) + (t + 1) * N);
-            assert.deepEqual(one, inBatch, `${format} N=${N} K=${K} token ${t}`);
+            assert.deepEqual(one, inBatch, `${format} N=${N} K=${K} T=${T} token ${t}`);
           }
           fx.arena.release(mark);
         }
