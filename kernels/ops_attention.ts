@@ -167,48 +167,57 @@ function halfHigh4(h8: v128): v128 {
   return f32x4.mul(v128.and(i32x4.shr_s(x, 3), i32x4.splat(0x8fffffff)), f32x4.splat(5.192296858534828e33));
 }
 
-/** dst[n, D] f32 (row-major) = n rows of f16 bits from src (row stride srcStride bytes). */
+/**
+ * dst[n, D] f32 (row-major) = n rows of f16 bits from src (row stride srcStride bytes). Pointers
+ * step by row (no per-row multiplies): with small heads (D = 8: one load per row) the addressing
+ * was most of the cost of a decode step's attention.
+ */
 // @ts-ignore: decorator
 @inline
 function widenRows(src: usize, srcStride: usize, n: i32, headDim: i32, dst: usize): void {
   const rowBytes = (<usize>headDim) << 2;
-  for (let j = 0; j < n; j++) {
-    const s = src + (<usize>j) * srcStride;
-    const d = dst + (<usize>j) * rowBytes;
-    let i = 0;
-    for (; i + 8 <= headDim; i += 8) {
+  const d8 = headDim & ~7;
+  let s = src;
+  let d = dst;
+  for (let j = 0; j < n; j++, s += srcStride, d += rowBytes) {
+    for (let i = 0; i < d8; i += 8) {
       const h8 = v128.load(s + ((<usize>i) << 1));
-      v128.store(d + ((<usize>i) << 2), halfLow4(h8));
-      v128.store(d + ((<usize>i) << 2), halfHigh4(h8), 16);
+      const at = d + ((<usize>i) << 2);
+      v128.store(at, halfLow4(h8));
+      v128.store(at, halfHigh4(h8), 16);
     }
-    if (i < headDim) v128.store(d + ((<usize>i) << 2), loadHalf4(s + ((<usize>i) << 1)));
+    if (d8 < headDim) v128.store(d + ((<usize>d8) << 2), loadHalf4(s + ((<usize>d8) << 1)));
   }
 }
 
 /**
  * dst = n rows of f16 bits from src widened into the blocked K layout [blocks][D/4][8][4]; the
- * rows of the last block past n are zeroed (scoring reads whole blocks).
+ * rows of the last block past n are zeroed (scoring reads whole blocks). Walks block by block with
+ * stepped pointers, as widenRows.
  */
 // @ts-ignore: decorator
 @inline
 function widenKeysBlocked(src: usize, srcStride: usize, n: i32, headDim: i32, dst: usize): void {
   const blockBytes = (<usize>headDim) << 5; // 8 keys · D · 4 bytes
-  for (let j = 0; j < n; j++) {
-    const s = src + (<usize>j) * srcStride;
-    const d = dst + (<usize>(j >> 3)) * blockBytes + ((<usize>(j & 7)) << 4);
-    let i = 0;
-    for (; i + 8 <= headDim; i += 8) {
-      const h8 = v128.load(s + ((<usize>i) << 1));
-      const at = d + ((<usize>i) << 5); // chunk i/4 at 128 bytes per chunk
-      v128.store(at, halfLow4(h8));
-      v128.store(at, halfHigh4(h8), 128);
+  const d8 = headDim & ~7;
+  let s = src;
+  let block = dst;
+  for (let j0 = 0; j0 < n; j0 += KEY_BLOCK, block += blockBytes) {
+    const m = min(KEY_BLOCK, n - j0);
+    let d = block; // key j0 + jj at block + 16 · jj, dims i..i+3 a further 32 · i bytes on
+    for (let jj = 0; jj < m; jj++, s += srcStride, d += 16) {
+      for (let i = 0; i < d8; i += 8) {
+        const h8 = v128.load(s + ((<usize>i) << 1));
+        const at = d + ((<usize>i) << 5);
+        v128.store(at, halfLow4(h8));
+        v128.store(at, halfHigh4(h8), 128);
+      }
+      if (d8 < headDim) v128.store(d + ((<usize>d8) << 5), loadHalf4(s + ((<usize>d8) << 1)));
     }
-    if (i < headDim) v128.store(d + ((<usize>i) << 5), loadHalf4(s + ((<usize>i) << 1)));
-  }
-  const zero = f32x4.splat(0);
-  for (let j = n; j & 7; j++) {
-    const d = dst + (<usize>(j >> 3)) * blockBytes + ((<usize>(j & 7)) << 4);
-    for (let i = 0; i < headDim; i += 4) v128.store(d + ((<usize>i) << 5), zero);
+    const zero = f32x4.splat(0);
+    for (let jj = m; jj < KEY_BLOCK; jj++, d += 16) {
+      for (let i = 0; i < headDim; i += 4) v128.store(d + ((<usize>i) << 5), zero);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { ServerContext } from './context.js';
 import { ApiError, invalidParam, toApiError } from './errors.js';
 import { sendError, sendJson } from './http-io.js';
 import type { Job, JobResult } from './job.js';
-import { completionBody, newResponseHead, roleChunk, textChunk, usageChunk, type CompletionKind } from './openai-format.js';
+import { completionBody, newResponseHead, roleChunk, textChunk, textChunkSerializer, usageChunk, type CompletionKind } from './openai-format.js';
 import { QueueFullError } from './scheduler.js';
 import type { GenerationOptions } from './request.js';
 import { SseStream } from './sse.js';
@@ -40,13 +40,13 @@ export async function serveGeneration(ctx: ServerContext, res: ServerResponse, i
   const stopTokens = new Set(input.endTokens);
   const stopStrings = [...input.endStrings, ...o.stop];
 
-  // Chunks produced before every choice has a slot wait here, so the headers can report the cached tokens of all.
-  let buffered: object[] | null = [];
+  // Chunks (serialized) produced before every choice has a slot wait here, so the headers can report the cached tokens of all.
+  let buffered: string[] | null = [];
   let started = 0;
   let cachedTotal = 0;
-  const push = (chunk: object): void => {
-    if (buffered) buffered.push(chunk);
-    else sse!.send(chunk);
+  const push = (json: string): void => {
+    if (buffered) buffered.push(json);
+    else sse!.sendSerialized(json);
   };
 
   const jobs: Job[] = [];
@@ -55,6 +55,7 @@ export async function serveGeneration(ctx: ServerContext, res: ServerResponse, i
     input.prompts.forEach((ids, index) => {
       const maxTokens = Math.min(o.maxTokens ?? Infinity, nCtx - ids.length);
       const sampler = newSampler(o, ctx.model.tokenizer);
+      const serializeText = sse ? textChunkSerializer(kind, head, index) : null;
       if (o.json) sampler.setConstraint(new JsonConstraint(ctx.model.tokenizer, { endTokens: input.endTokens, maxTokens }));
       jobs.push(ctx.scheduler.submit({
         promptIds: ids,
@@ -65,14 +66,14 @@ export async function serveGeneration(ctx: ServerContext, res: ServerResponse, i
         onStart: ({ cachedTokens }) => {
           cachedTotal += cachedTokens;
           if (!sse) return;
-          if (kind === 'chat') push(roleChunk(head, index));
+          if (kind === 'chat') push(JSON.stringify(roleChunk(head, index)));
           if (++started === input.prompts.length) {
             sse.open({ 'x-tsllama-cached-tokens': String(cachedTotal) });
-            for (const c of buffered!) sse.send(c);
+            for (const c of buffered!) sse.sendSerialized(c);
             buffered = null;
           }
         },
-        onText: sse ? (text) => push(textChunk(kind, head, index, text, null)) : undefined,
+        onText: serializeText ? (text) => push(serializeText(text)) : undefined,
       }));
     });
   } catch (e) {
@@ -92,7 +93,7 @@ export async function serveGeneration(ctx: ServerContext, res: ServerResponse, i
   try {
     results = await Promise.all(jobs.map(async (job, index) => {
       const r = await job.done;
-      if (sse) push(textChunk(kind, head, index, '', r.finishReason));
+      if (sse) push(JSON.stringify(textChunk(kind, head, index, '', r.finishReason)));
       return r;
     }));
   } catch (e) {

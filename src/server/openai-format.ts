@@ -63,6 +63,19 @@ export function textChunk(kind: CompletionKind, head: ResponseHead, index: numbe
   return { ...head, object: 'text_completion', choices: [{ index, text, logprobs: null, finish_reason: finish }] };
 }
 
+/**
+ * JSON.stringify(textChunk(kind, head, index, text, null)) for a stream's text pieces, with the JSON
+ * around the text built once: a chunk goes out per generated token, and re-serializing the constant
+ * id / model / object fields each time was a measurable part of a small model's per-token cost.
+ */
+export function textChunkSerializer(kind: CompletionKind, head: ResponseHead, index: number): (text: string) => string {
+  const slot = 'tsllama_text_slot';
+  const [before, after, extra] = JSON.stringify(textChunk(kind, head, index, slot, null)).split(`"${slot}"`);
+  // the slot string is ours and the head's fields are an id, a model name and a number
+  if (after === undefined || extra !== undefined) return (text) => JSON.stringify(textChunk(kind, head, index, text, null));
+  return (text) => before + JSON.stringify(text) + after;
+}
+
 /** The last chunk when stream_options.include_usage is set: no choices, the usage of the whole request. */
 export function usageChunk(kind: CompletionKind, head: ResponseHead, results: readonly JobResult[]): object {
   return { ...head, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', choices: [], usage: usageOf(results) };

@@ -30,8 +30,13 @@ export class SseStream {
   }
 
   send(data: unknown): void {
+    this.sendSerialized(JSON.stringify(data));
+  }
+
+  /** send() of an event whose JSON the caller already has. */
+  sendSerialized(json: string): void {
     if (this.closed) return;
-    this.pending += `data: ${JSON.stringify(data)}\n\n`;
+    this.pending += `data: ${json}\n\n`;
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
