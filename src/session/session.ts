@@ -43,6 +43,12 @@ export class Session {
   /** Token ids whose K/V are in the cache, in order. */
   private history: number[] = [];
   private lastLogits: Float32Array | null = null;
+  /**
+   * evalBatch's logits land here, reused from step to step (a fresh array per session and step was
+   * garbage at every token: 2 KB to 600 KB, by vocabulary); `logits` copies it out on first use.
+   */
+  private logitsBuffer: Float32Array | null = null;
+  private logitsInBuffer = false;
   private kv: KVCache;
   private recorder = new StatsRecorder();
   private disposed = false;
@@ -66,10 +72,23 @@ export class Session {
     return this.history;
   }
 
-  /** Logits after the last eval, [n_vocab]. */
+  /** Logits after the last eval, [n_vocab]; the array stays as it is when the session runs on. */
   get logits(): Float32Array {
+    if (this.logitsInBuffer) {
+      this.lastLogits = this.logitsBuffer!.slice();
+      this.logitsInBuffer = false;
+    }
     if (!this.lastLogits) throw new Error('no logits yet: call eval() first');
     return this.lastLogits;
+  }
+
+  /**
+   * The same values as `logits` without a copy, for a caller that reads them at once (a sampler):
+   * after evalBatch the view is overwritten by this session's next evalBatch.
+   */
+  get logitsView(): Float32Array {
+    if (this.logitsInBuffer) return this.logitsBuffer!;
+    return this.logits;
   }
 
   /**
@@ -102,6 +121,7 @@ export class Session {
       }
     }
     this.lastLogits = last;
+    this.logitsInBuffer = false;
     return all ?? (last as Float32Array);
   }
 
@@ -129,7 +149,10 @@ export class Session {
     items.forEach(({ session, ids }, i) => {
       session.history.push(...ids);
       session.nEvaluated += ids.length;
-      session.lastLogits = f32.slice((ptr >> 2) + i * nVocab, (ptr >> 2) + (i + 1) * nVocab);
+      session.logitsBuffer ??= new Float32Array(nVocab);
+      session.logitsBuffer.set(f32.subarray((ptr >> 2) + i * nVocab, (ptr >> 2) + (i + 1) * nVocab));
+      session.logitsInBuffer = true;
+      session.lastLogits = null;
     });
   }
 
@@ -139,6 +162,7 @@ export class Session {
     if (n < this.history.length) {
       this.history.length = n;
       this.lastLogits = null;
+      this.logitsInBuffer = false;
     }
   }
 
@@ -170,7 +194,7 @@ export class Session {
     const stops = new StopMatcher(params.stop ?? []);
     const decoder = tok.streamDecoder();
     this.recorder.start();
-    if (ids.length === 0 && !this.lastLogits) throw new Error('empty prompt and nothing evaluated yet');
+    if (ids.length === 0 && !this.lastLogits && !this.logitsInBuffer) throw new Error('empty prompt and nothing evaluated yet');
     this.eval(ids);
     this.recorder.prefillDone(ids.length);
     let reason: StopReason = 'length';

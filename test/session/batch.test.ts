@@ -43,9 +43,14 @@ for (const backend of ['wasm', 'scalar'] as const) {
       });
       const batched: number[][] = PROMPTS.map(() => []);
       for (let i = 0; i < STEPS; i++) {
-        const next = sessions.map((s) => argmax(s.logits));
+        const next = sessions.map((s) => argmax(s.logitsView));
+        // logits handed out keep their values when the sessions run on (evalBatch reuses a buffer)
+        const held = sessions.map((s) => s.logits);
+        const heldValues = held.map((l) => Array.from(l));
+        sessions.forEach((s, k) => assert.deepEqual(Array.from(s.logitsView), heldValues[k], 'logitsView equals logits'));
         next.forEach((id, k) => batched[k].push(id));
         Session.evalBatch(sessions.map((session, k) => ({ session, ids: [next[k]] })));
+        held.forEach((l, k) => assert.deepEqual(Array.from(l), heldValues[k], `step ${i}: held logits changed`));
       }
       assert.deepEqual(batched, alone);
       sessions.forEach((s, k) => {
