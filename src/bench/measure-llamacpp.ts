@@ -1,7 +1,7 @@
 // llama.cpp's side of one benchmark configuration, through node-llama-cpp's prebuilt CPU binary
 // (a devDependency; never downloaded or compiled here). Runs inside a child process, alone.
 import type { Token } from 'node-llama-cpp';
-import { randomPromptIds, rssMiB, seconds } from './prompt.js';
+import { randomPromptIds, rssMiB, seconds, warmupDecodeSteps } from './prompt.js';
 import type { BenchJob, SideResult } from './types.js';
 
 export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
@@ -25,8 +25,11 @@ export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
     const seq = ctx.getSequence();
     const nVocab = vocabSize(model);
     const tokens = (n: number): Token[] => randomPromptIds(n, nVocab, job.seed) as Token[];
-    // Warm-up: pages the mmap'd weights in, as our side's warm-up does.
-    await seq.evaluateWithoutGeneratingNewTokens(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1) as Token[]);
+    // Warm-up, as our side's: pages the mmap'd weights in, then as many decode steps.
+    let warmed = 0;
+    for await (const _ of seq.evaluate(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1) as Token[], { temperature: 0 })) {
+      if (++warmed >= warmupDecodeSteps(job.gen)) break;
+    }
     const rss = rssMiB() - rss0;
     await seq.clearHistory();
 

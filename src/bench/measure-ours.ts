@@ -1,6 +1,6 @@
 // tsllama's side of one benchmark configuration (runs inside a child process, alone).
 import { loadModel } from '../index.js';
-import { argmax, randomPromptIds, rssMiB, seconds } from './prompt.js';
+import { argmax, randomPromptIds, rssMiB, seconds, warmupDecodeSteps } from './prompt.js';
 import type { BenchJob, SideResult } from './types.js';
 
 export async function measureOurs(job: BenchJob): Promise<SideResult> {
@@ -14,10 +14,11 @@ export async function measureOurs(job: BenchJob): Promise<SideResult> {
   try {
     const loadS = seconds(t0);
     const nVocab = model.config.nVocab;
-    // Warm-up: touches the weights, compiles the hot paths, allocates the KV cache.
+    // Warm-up: touches the weights, compiles the hot paths, allocates the KV cache, and decodes
+    // warmupDecodeSteps tokens.
     const warm = model.createSession({ contextLength: nCtx });
     warm.eval(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1));
-    warm.eval([argmax(warm.logits)]);
+    for (let i = 0; i < warmupDecodeSteps(job.gen); i++) warm.eval([argmax(warm.logits)]);
     const rss = rssMiB() - rss0;
     warm.dispose();
 

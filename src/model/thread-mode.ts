@@ -9,6 +9,8 @@
 export type ThreadMode = 'pooled' | 'serial';
 
 const TRIALS = 10;         // timed steps per mode in a round
+/** Decode steps a fresh model spends timing both modes before it settles (benchmarks warm up past them). */
+export const THREAD_MODE_TRIAL_STEPS = 2 * TRIALS;
 /**
  * The pool must beat serial by this factor to be chosen (timings on a shared VM jitter by ±20%;
  * a pool that only ties costs a core for nothing).
