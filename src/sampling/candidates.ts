@@ -172,19 +172,22 @@ export class Candidates {
   }
 
   /**
-   * Softmax of the current logits, in the current order: [size] probabilities (float64) in a buffer
-   * reused by the next call (sampling runs once per token; a fresh array each time is garbage).
+   * exp(logit - max) of the current entries, in the current order: [size] float64 in a buffer
+   * reused by the next call of this or probabilities() (sampling runs once per token; a fresh
+   * array each time is garbage).
    */
-  probabilities(): Float64Array {
+  exps(max: number): Float64Array {
     if (this.probs.length < this.size) this.probs = new Float64Array(Math.max(this.size, 2 * this.probs.length));
-    const p = this.probs.subarray(0, this.size);
-    const max = this.maxLogit();
+    const e = this.probs.subarray(0, this.size);
+    for (let i = 0; i < this.size; i++) e[i] = Math.exp(this.logits[i]! - max);
+    return e;
+  }
+
+  /** Softmax of the current logits, in the current order, in the exps() buffer. */
+  probabilities(): Float64Array {
+    const p = this.exps(this.maxLogit());
     let sum = 0;
-    for (let i = 0; i < this.size; i++) {
-      const e = Math.exp(this.logits[i]! - max);
-      p[i] = e;
-      sum += e;
-    }
+    for (let i = 0; i < this.size; i++) sum += p[i]!;
     for (let i = 0; i < this.size; i++) p[i] = p[i]! / sum;
     return p;
   }

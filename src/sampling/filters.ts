@@ -47,10 +47,12 @@ export function applyTopP(c: Candidates, p: number): void {
   if (p >= 1 || c.size <= 1) return;
   const max = c.maxLogit();
   if (c.sorted) {
-    const z = sumExp(c, max);
+    const w = c.exps(max);
+    let z = 0;
+    for (let i = 0; i < c.size; i++) z += w[i]!;
     let cum = 0;
     for (let i = 0; i < c.size; i++) {
-      cum += Math.exp(c.logits[i]! - max) / z;
+      cum += w[i]! / z;
       if (cum >= p) { c.size = i + 1; return; }
     }
     return; // rounding left the total just below p: keep everything
@@ -95,12 +97,6 @@ export function applyTopP(c: Candidates, p: number): void {
 // everything lower shares the last bucket.
 const TOP_P_BUCKETS = 1024;
 const TOP_P_RANGE = 32;
-
-function sumExp(c: Candidates, max: number): number {
-  let z = 0;
-  for (let i = 0; i < c.size; i++) z += Math.exp(c.logits[i]! - max);
-  return z;
-}
 
 /** Keeps tokens with p ≥ minP · p_max, i.e. logit ≥ max_logit + ln(minP); order is kept. minP ≤ 0: no-op. */
 export function applyMinP(c: Candidates, minP: number): void {
