@@ -34,6 +34,31 @@ export interface LoadResult {
   tokensPerSecond: number;
   p50Ms: number;
   p95Ms: number;
+  /** From the server's /v1/stats over the run: streams per forward pass and compute time per generated token. */
+  server?: { streamsPerPass: number; computeUsPerToken: number };
+}
+
+interface ServerCounters { batches: number; avgBatchStreams: number; computeSeconds: number; generatedTokens: number }
+
+async function serverCounters(url: string): Promise<ServerCounters | null> {
+  try {
+    const res = await fetch(`${url}/v1/stats`);
+    const s = await res.json() as { batches: number; avg_batch_streams: number; compute_seconds?: number; generated_tokens: number };
+    if (s.compute_seconds === undefined) return null;
+    return { batches: s.batches, avgBatchStreams: s.avg_batch_streams, computeSeconds: s.compute_seconds, generatedTokens: s.generated_tokens };
+  } catch {
+    return null;
+  }
+}
+
+/** The server's side of a run: how many streams each forward pass carried, compute µs per generated token. */
+function serverDelta(a: ServerCounters | null, b: ServerCounters | null): LoadResult['server'] {
+  if (!a || !b || b.batches <= a.batches || b.generatedTokens <= a.generatedTokens) return undefined;
+  const streamsInPasses = b.avgBatchStreams * b.batches - a.avgBatchStreams * a.batches;
+  return {
+    streamsPerPass: streamsInPasses / (b.batches - a.batches),
+    computeUsPerToken: ((b.computeSeconds - a.computeSeconds) * 1e6) / (b.generatedTokens - a.generatedTokens),
+  };
 }
 
 const PROMPTS = ['Once upon a time', 'The little dog', 'Lily and Tom went', 'One day, a girl named Sue', 'The sun was', 'A big red ball'];
@@ -98,6 +123,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const before = await serverCounters(o.url);
   const latencies: number[] = [];
   const failures: string[] = [];
   let tokens = 0;
@@ -123,12 +149,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   return {
     streams: o.streams, requests: o.streams * o.requestsPerStream, failures, completionTokens: tokens, wallSeconds,
     tokensPerSecond: tokens / wallSeconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95),
+    server: serverDelta(before, await serverCounters(o.url)),
   };
 }
 
 export function formatLoadResult(r: LoadResult): string {
   return `${r.streams} stream(s) × ${r.requests / r.streams} requests: ${r.failures.length} failed, ${r.completionTokens} tokens in ${r.wallSeconds.toFixed(2)} s → ` +
-    `${r.tokensPerSecond.toFixed(1)} tok/s, latency p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms`;
+    `${r.tokensPerSecond.toFixed(1)} tok/s, latency p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms` +
+    (r.server ? `; server: ${r.server.streamsPerPass.toFixed(2)} streams per forward pass, ${r.server.computeUsPerToken.toFixed(0)} µs compute per token` : '');
 }
 
 /** Starts `tsllama serve` in a child process on a free loopback port; resolves once it prints its URL. */

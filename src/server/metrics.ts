@@ -20,6 +20,8 @@ export interface StatsSnapshot {
   /** Forward passes run, and the average number of streams decoded in each. */
   batches: number;
   avg_batch_streams: number;
+  /** Seconds spent in forward passes and sampling since the start (the basis of the two rates above). */
+  compute_seconds: number;
   uptime_seconds: number;
 }
 
@@ -57,6 +59,7 @@ export class ServerMetrics {
       prompt_tokens_per_second: busy > 0 ? round(this.evaluatedPromptTokens / busy) : 0,
       batches: this.batches,
       avg_batch_streams: this.batches > 0 ? round(this.streamsInBatches / this.batches) : 0,
+      compute_seconds: Math.round(busy * 1e6) / 1e6,
       uptime_seconds: round((Date.now() - this.startedAt) / 1000),
     };
   }
@@ -75,6 +78,7 @@ const HELP: Record<keyof StatsSnapshot, [type: 'gauge' | 'counter', help: string
   prompt_tokens_per_second: ['gauge', 'Prompt tokens evaluated per second of compute time'],
   batches: ['counter', 'Batched forward passes'],
   avg_batch_streams: ['gauge', 'Average streams per forward pass'],
+  compute_seconds: ['counter', 'Seconds spent in forward passes and sampling'],
   uptime_seconds: ['gauge', 'Seconds since the server started'],
 };
 

@@ -82,5 +82,7 @@ test('metrics (Prometheus text) report counters and a throughput', async () => {
   assert.equal(value('generated_tokens'), before.generated_tokens + 10);
   assert.equal(value('prompt_tokens'), before.prompt_tokens + tiny.model.encode('count').length);
   assert.ok(value('tokens_per_second') > 0);
+  assert.ok(value('compute_seconds') > before.compute_seconds, 'compute time grows with the request');
   assert.match(text, /# TYPE tsllama_generated_tokens counter/);
+  assert.match(text, /# TYPE tsllama_compute_seconds counter/);
 });
