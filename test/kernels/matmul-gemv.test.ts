@@ -43,3 +43,27 @@ for (const variant of availableVariants()) {
     }
   });
 }
+
+// The f32 GEMM runs two panels at a time (eight accumulator chains) and a leftover panel alone; each
+// output's chain is the same either way, so how a thread's row range pairs panels must not matter.
+for (const variant of availableVariants()) {
+  test(`f32 GEMM: outputs do not depend on how panels are paired (${variant})`, async () => {
+    const [N, K, T] = [12, 1024, 9]; // 3 panels: paired + alone on 1 thread, one each on 3 threads
+    const outputs: Float32Array[] = [];
+    for (const threads of [1, 3]) {
+      const fx = await createMatmulFixture(variant, threads);
+      try {
+        const rand = rng(77);
+        const src = put(fx, randomF32(rand, N * K));
+        const w = packWasm(fx.ctx, 'f32', 'f32', src, N, K, fx.arena.alloc(packedSizeWasm('f32', N, K)));
+        const x = put(fx, randomF32(rand, T * K, 3));
+        const y = fx.arena.alloc(T * N * 4);
+        matmulWasm(fx.ctx, w, x, y, T);
+        outputs.push(fx.views.f32.slice(y >> 2, (y >> 2) + T * N));
+      } finally {
+        await fx.dispose();
+      }
+    }
+    assert.deepEqual(outputs[1], outputs[0]);
+  });
+}
