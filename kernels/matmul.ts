@@ -3,10 +3,10 @@
 //   matmul_common.ts  packed layout, shared SIMD helpers, f16 rounding
 //   matmul_act.ts     Q8_0 activation quantization (q8 / q4)
 //   matmul_quant.ts   q8 / q4 kernels
-//   matmul_float.ts   f32 / f16 kernels
+//   matmul_float.ts   f32 kernels (also run the f16 format: f16 values in f32 panels)
 //   matmul_pack.ts    load-time f32 → q8 / q4 quantization into panels
 export { round_f16_rows } from './matmul_common';
 export { quantize_act_q8 } from './matmul_act';
 export { matmul_q8, matmul_q4 } from './matmul_quant';
-export { matmul_f32, matmul_f16 } from './matmul_float';
+export { matmul_f32 } from './matmul_float';
 export { pack_q8_from_f32, pack_q4_from_f32 } from './matmul_pack';

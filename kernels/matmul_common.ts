@@ -4,7 +4,7 @@
 // Packed weight layout (one source of truth, mirrored in src/kernels/wasm/matmul-layout.ts):
 // rows are grouped in panels of PANEL = 4 (the last panel zero-padded); panels are contiguous.
 //   f32: per column k, 16 bytes: the 4 rows' values            [K][4] f32
-//   f16: per column pair, 16 bytes: [col k: 4 rows][col k+1: 4 rows] f16 bits, K padded to even
+//   f16: as f32, holding f16 values (widened at load; activations are rounded to f16 per call)
 //   q8 : per 32-block, 144 bytes: 8 × 16 bytes quants, then 4 × f32 row scales;
 //        16-byte group j holds bytes 4r..4r+3 = row r's elements 4j..4j+3 (so a dot product
 //        against 4 broadcast activations leaves row r in lane r)

@@ -1,7 +1,8 @@
 // The WASM backend's packed weight layout (the kernels' side is kernels/matmul_common.ts):
 // rows in panels of PANEL = 4, the last one zero-padded, panels stored one after another.
 //   f32: per column k: 4 rows' f32                                   16 B / column
-//   f16: per column pair: [k: 4 rows' f16][k+1: 4 rows' f16], K padded to even   16 B / 2 columns
+//   f16: as f32, holding f16 values (widened at load: the f32 kernels then run over f16-rounded
+//        activations; these matrices are small — rows not a multiple of 32 in q8/q4 mode)
 //   q8 : per 32-block: 8 groups × 16 B quants, then 4 f32 row scales  144 B / block;
 //        group j, byte 4r+i = row r element 4j+i
 //   q4 : per 32-block: 4 groups × 16 B nibbles, then 4 f32 row scales  80 B / block;
@@ -16,8 +17,8 @@ export const Q4_PANEL_BLOCK = 80;
 /** Bytes of one 4-row panel of a K-column matrix. */
 export function panelBytes(format: WeightFormat, cols: number): number {
   switch (format) {
-    case 'f32': return cols * 16;
-    case 'f16': return Math.ceil(cols / 2) * 16;
+    case 'f32':
+    case 'f16': return cols * 16;
     case 'q8': return (cols / QK) * Q8_PANEL_BLOCK;
     case 'q4': return (cols / QK) * Q4_PANEL_BLOCK;
   }
@@ -28,15 +29,9 @@ export function panelOffset(format: WeightFormat, cols: number, row: number): nu
   return Math.floor(row / PANEL) * panelBytes(format, cols);
 }
 
-/** f32 element index of (row, col) in an f32-packed weight starting at f32 index 0. */
+/** f32 element index of (row, col) in an f32- or f16-packed weight starting at f32 index 0. */
 export function f32Index(cols: number, row: number, col: number): number {
   return (Math.floor(row / PANEL) * cols + col) * PANEL + (row % PANEL);
-}
-
-/** u16 element index of (row, col) in an f16-packed weight. */
-export function f16Index(cols: number, row: number, col: number): number {
-  const pairs = Math.ceil(cols / 2);
-  return Math.floor(row / PANEL) * pairs * 8 + (col >> 1) * 8 + (col & 1) * 4 + (row % PANEL);
 }
 
 /** Byte offset of element e (0..31) of row r in a q8 panel block. */

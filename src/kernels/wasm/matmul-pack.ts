@@ -5,7 +5,7 @@ import { quantizeBlockQ4Ref, quantizeBlockQ8Ref } from '../scalar/quant.js';
 import type { PackedWeight, PackSource, WeightFormat } from '../types.js';
 import type { WasmContext } from './context.js';
 import {
-  PANEL, Q4_PANEL_BLOCK, Q8_PANEL_BLOCK, QK, f16Index, f32Index, panelBytes, panelOffset, q4GroupOffset, q8ByteOffset,
+  PANEL, Q4_PANEL_BLOCK, Q8_PANEL_BLOCK, QK, f32Index, panelBytes, panelOffset, q4GroupOffset, q8ByteOffset,
 } from './matmul-layout.js';
 
 const Q8_0_BYTES = 34;
@@ -64,7 +64,7 @@ export function packWasm(
 
   switch (format) {
     case 'f32': packF32(ctx, source, src, rows, cols, dstPtr); break;
-    case 'f16': packF16(ctx, source, src, rows, cols, dstPtr); break;
+    case 'f16': packF32(ctx, source, src, rows, cols, dstPtr, true); break;
     case 'q8':
       if (source === 'q8_0') packQ8From0(ctx, src, rows, cols, dstPtr);
       else if (overlaps) packQ8FromF32(ctx, src, rows, cols, dstPtr);
@@ -95,7 +95,8 @@ function asU16(src: Uint8Array): Uint16Array {
 // Loops below walk the source row by row and write through precomputed panel offsets; the
 // views are fetched once per call (the getters re-check the buffer on every access).
 
-function packF32(ctx: WasmContext, source: PackSource, src: Uint8Array, rows: number, cols: number, dst: number): void {
+/** f32 panels; with `toHalf` (the f16 format) every value rounded to f16 first. */
+function packF32(ctx: WasmContext, source: PackSource, src: Uint8Array, rows: number, cols: number, dst: number, toHalf = false): void {
   const out = ctx.views.f32;
   const x = source === 'f32' ? asF32(src) : null;
   const h = source === 'f16' ? asU16(src) : null;
@@ -103,20 +104,9 @@ function packF32(ctx: WasmContext, source: PackSource, src: Uint8Array, rows: nu
   for (let r = 0; r < rows; r++) {
     let o = f32Index(cols, r, 0) + (dst >> 2);
     const s = r * cols;
-    if (x) for (let k = 0; k < cols; k++, o += PANEL) out[o] = x[s + k];
+    if (x && toHalf) for (let k = 0; k < cols; k++, o += PANEL) out[o] = table[f32ToF16(x[s + k])];
+    else if (x) for (let k = 0; k < cols; k++, o += PANEL) out[o] = x[s + k];
     else for (let k = 0; k < cols; k++, o += PANEL) out[o] = table[h![s + k]];
-  }
-}
-
-function packF16(ctx: WasmContext, source: PackSource, src: Uint8Array, rows: number, cols: number, dst: number): void {
-  const out = ctx.views.u16;
-  const x = source === 'f32' ? asF32(src) : null;
-  const h = source === 'f16' ? asU16(src) : null;
-  for (let r = 0; r < rows; r++) {
-    const o = f16Index(cols, r, 0) + (dst >> 1); // column k at o + (k >> 1) * 8 + (k & 1) * 4
-    const s = r * cols;
-    if (x) for (let k = 0; k < cols; k++) out[o + (k >> 1) * 8 + (k & 1) * 4] = f32ToF16(x[s + k]);
-    else for (let k = 0; k < cols; k++) out[o + (k >> 1) * 8 + (k & 1) * 4] = h![s + k];
   }
 }
 
@@ -216,17 +206,11 @@ export function embedWasm(ctx: WasmContext, w: PackedWeight, idsPtr: number, nTo
     const r = ids[t];
     const o = (outPtr >> 2) + t * K;
     switch (w.format) {
-      case 'f32': {
+      case 'f32':
+      case 'f16': {
         const f32 = ctx.views.f32;
         const base = w.ptr >> 2;
         for (let k = 0; k < K; k++) out[o + k] = f32[base + f32Index(K, r, k)];
-        break;
-      }
-      case 'f16': {
-        const u16 = ctx.views.u16;
-        const table = f16Table();
-        const base = w.ptr >> 1;
-        for (let k = 0; k < K; k++) out[o + k] = table[u16[base + f16Index(K, r, k)]];
         break;
       }
       case 'q8': {

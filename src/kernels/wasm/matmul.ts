@@ -66,7 +66,7 @@ export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr
     case 'f16': {
       const xr = ctx.scratch('act', T * K * 4); // [T, K] x rounded to f16 values
       prepareActivations(ctx, 'round_f16_rows', xPtr, xr, K, T);
-      runRows(ctx, 'matmul_f16', [w.ptr, xr, yPtr, K, N, T, tb], N, N * K * T);
+      runRows(ctx, 'matmul_f32', [w.ptr, xr, yPtr, K, N, T, tb], N, N * K * T); // f16 values in f32 panels
       return;
     }
     case 'q8':
