@@ -46,7 +46,7 @@ export async function measureOurs(job: BenchJob): Promise<SideResult> {
     for (let i = 0; i < job.gen; i++) id = argmax(s.eval([id]));
     const tg = job.gen / seconds(tg0);
     s.dispose();
-    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info: `${model.kernels.name}, ${model.threads} threads` };
+    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info: `${model.kernels.name}, ${model.threads} threads${model.threads > 1 ? `, decode ${model.decodeThreadMode}` : ''}` };
   } finally {
     await model.dispose();
   }

@@ -15,7 +15,7 @@ import { defaultThreadCount } from '../runtime/threads.js';
 import { layoutKVCache, kvRegionBytes, type KVCache } from '../session/kv-cache.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
 import { planMemory, type MemoryBudget } from './budget.js';
-import { ThreadModeChooser } from './thread-mode.js';
+import { ThreadModeChooser, type ThreadMode } from './thread-mode.js';
 import { loadStandardWeights } from './load-weights.js';
 import { parseQuantMode, type QuantMode } from './quant-mode.js';
 import { allocScratch, type Scratch } from './scratch.js';
@@ -68,6 +68,14 @@ export class Model {
     readonly scratch: Scratch,
   ) {
     this.decodeMode = new ThreadModeChooser(threads > 1 && kernels.serial !== undefined && process.env.TSLLAMA_DECODE_THREADS !== 'pool');
+  }
+
+  /**
+   * How one-token decode steps run now: on the pool, or on the calling thread alone (chosen by
+   * timing both; see thread-mode.ts). Always 'pooled' for a one-thread model or a scalar backend.
+   */
+  get decodeThreadMode(): ThreadMode {
+    return this.decodeMode.current;
   }
 
   static async load(path: string, opts: LoadOptions = {}): Promise<Model> {
