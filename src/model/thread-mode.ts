@@ -25,6 +25,8 @@ export const THREAD_MODE_TRIAL_STEPS = 2 * BLOCKS_PER_MODE * BLOCK_STEPS;
  */
 const MARGIN = 0.95;
 const RECHECK_EVERY = 512; // steps between rounds
+/** Steps before the second round: the first one ran while V8 was still compiling in the background. */
+const RECHECK_FIRST = 64;
 
 export class ThreadModeChooser {
   private times: Record<ThreadMode, number[]> = { pooled: [], serial: [] };
@@ -33,6 +35,7 @@ export class ThreadModeChooser {
   private measuring = true;
   /** Steps taken in the current round. */
   private roundStep = 0;
+  private rounds = 0;
 
   constructor(private readonly enabled: boolean) {}
 
@@ -47,7 +50,7 @@ export class ThreadModeChooser {
   record(mode: ThreadMode, ms: number): void {
     if (!this.enabled) return;
     if (!this.measuring) {
-      if (++this.sinceRound >= RECHECK_EVERY) {
+      if (++this.sinceRound >= (this.rounds === 1 ? RECHECK_FIRST : RECHECK_EVERY)) {
         this.measuring = true;
         this.roundStep = 0;
         this.times = { pooled: [], serial: [] };
@@ -59,6 +62,7 @@ export class ThreadModeChooser {
       this.choice = lowerQuartile(this.times.pooled) < MARGIN * lowerQuartile(this.times.serial) ? 'pooled' : 'serial';
       this.measuring = false;
       this.sinceRound = 0;
+      this.rounds++;
     }
   }
 
