@@ -52,17 +52,20 @@ export class SseStream {
   /** Pending events and the last one in a single write (each socket write is a system call). */
   private end(last: string): void {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const body = this.pending + last;
-    this.pending = '';
-    this.res.end(body);
+    this.res.end(this.takePending() + last);
   }
 
   private flush(): void {
+    const pending = this.takePending();
+    if (pending && !this.closed) this.res.write(pending);
+  }
+
+  /** The events not written yet (cleared), and no flush scheduled any more. */
+  private takePending(): string {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending && !this.closed) this.res.write(this.pending);
+    const pending = this.pending;
     this.pending = '';
+    return pending;
   }
 }
