@@ -195,7 +195,9 @@ async function main(argv: string[]): Promise<void> {
   const requests = Number(flag('requests', '50'));
   const streams = flag('streams', '1,4').split(',').map(Number);
   const maxTokens = Number(flag('max-tokens', '32'));
-  const { url, child } = await spawnServer(model, ['--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256']);
+  const quant = flag('quant', '');
+  const serveArgs = ['--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256'];
+  const { url, child } = await spawnServer(model, quant ? [...serveArgs, '--quant', quant] : serveArgs);
   try {
     // Warm-up: JIT tiers of the server's paths at each stream count.
     for (const s of streams) await runLoad({ url, streams: s, requestsPerStream: 10, maxTokens, extraBody: { ignore_eos: true } });
