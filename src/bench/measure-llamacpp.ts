@@ -15,7 +15,7 @@ export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
   // maxThreads 0: the context's thread count is used exactly, not as a hint.
   const llama = await nlc.getLlama({ build: 'never', gpu: false, logLevel: nlc.LlamaLogLevel.error, progressLogs: false, maxThreads: 0 });
   const longest = Math.max(...job.prompts);
-  const contextSize = longest + job.gen + 8;
+  const contextSize = Math.max(longest + job.gen, 8 + warmupDecodeSteps()) + 8; // as our side
   const rss0 = rssMiB();
   const t0 = performance.now();
   const model = await llama.loadModel({ modelPath: job.modelPath, gpuLayers: 0 });
@@ -28,7 +28,7 @@ export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
     // Warm-up, as our side's: pages the mmap'd weights in, then as many decode steps.
     let warmed = 0;
     for await (const _ of seq.evaluate(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1) as Token[], { temperature: 0 })) {
-      if (++warmed >= warmupDecodeSteps(job.gen)) break;
+      if (++warmed >= warmupDecodeSteps()) break;
     }
     const rss = rssMiB() - rss0;
     await seq.clearHistory();

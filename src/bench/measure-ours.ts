@@ -5,7 +5,7 @@ import type { BenchJob, SideResult } from './types.js';
 
 export async function measureOurs(job: BenchJob): Promise<SideResult> {
   const longest = Math.max(...job.prompts);
-  const nCtx = longest + job.gen + 8;
+  const nCtx = Math.max(longest + job.gen, 8 + warmupDecodeSteps()) + 8; // the warm-up session fits too
   const rss0 = rssMiB();
   const t0 = performance.now();
   const model = await loadModel(job.modelPath, {
@@ -18,7 +18,7 @@ export async function measureOurs(job: BenchJob): Promise<SideResult> {
     // warmupDecodeSteps tokens.
     const warm = model.createSession({ contextLength: nCtx });
     warm.eval(randomPromptIds(Math.min(8, longest), nVocab, job.seed + 1));
-    for (let i = 0; i < warmupDecodeSteps(job.gen); i++) warm.eval([argmax(warm.logits)]);
+    for (let i = 0; i < warmupDecodeSteps(); i++) warm.eval([argmax(warm.logits)]);
     const rss = rssMiB() - rss0;
     warm.dispose();
 

@@ -1,5 +1,5 @@
 // Seeded random prompt ids and small timing helpers used by both benchmark sides.
-import { THREAD_MODE_TRIAL_STEPS } from '../model/thread-mode.js';
+import { THREAD_MODE_SETTLED_AFTER } from '../model/thread-mode.js';
 
 /** `n` ids in [lo, nVocab) from a xorshift32 stream: the same prompt for both engines. */
 export function randomPromptIds(n: number, nVocab: number, seed: number, lo = 3): number[] {
@@ -30,10 +30,10 @@ export function argmax(x: ArrayLike<number>): number {
 }
 
 /**
- * Decode steps of each side's warm-up: past the one-time trial in which a multi-threaded tsllama
+ * Decode steps of each side's warm-up: past the first trial in which a multi-threaded tsllama
  * model times pooled against serial decode steps (model/thread-mode.ts), so tg measures the mode a
  * long generation runs in; llama.cpp's side warms up with as many.
  */
-export function warmupDecodeSteps(gen: number): number {
-  return Math.max(1, Math.min(THREAD_MODE_TRIAL_STEPS + 1, gen));
+export function warmupDecodeSteps(): number {
+  return THREAD_MODE_SETTLED_AFTER + 1;
 }

@@ -3,7 +3,15 @@
 // never decode slower than one), and measures again after a while.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { THREAD_MODE_TRIAL_STEPS, ThreadModeChooser, type ThreadMode } from '../../src/model/thread-mode.js';
+import { THREAD_MODE_SETTLED_AFTER, THREAD_MODE_TRIAL_STEPS, ThreadModeChooser, type ThreadMode } from '../../src/model/thread-mode.js';
+
+/** A chooser past its first pooled steps, about to start its first round. */
+function fresh(): ThreadModeChooser {
+  const c = new ThreadModeChooser(true);
+  const before = drive(c, THREAD_MODE_SETTLED_AFTER - THREAD_MODE_TRIAL_STEPS, { pooled: 10, serial: 10 });
+  assert.ok(before.every((m) => m === 'pooled'), 'pooled, untimed, before the first round');
+  return c;
+}
 
 function drive(c: ThreadModeChooser, steps: number, cost: Record<ThreadMode, number>): ThreadMode[] {
   const seen: ThreadMode[] = [];
@@ -15,8 +23,18 @@ function drive(c: ThreadModeChooser, steps: number, cost: Record<ThreadMode, num
   return seen;
 }
 
-test('measures in alternating blocks of 5 steps, then keeps the clearly faster mode', () => {
+test('decodes pooled, untimed, for the first steps after loading (V8 still compiles in the background)', () => {
   const c = new ThreadModeChooser(true);
+  const modes = drive(c, THREAD_MODE_SETTLED_AFTER - THREAD_MODE_TRIAL_STEPS, { pooled: 50, serial: 1 });
+  assert.ok(modes.every((m) => m === 'pooled'));
+  assert.equal(c.current, 'pooled');
+  assert.equal(c.next(), 'pooled', 'the first round starts with a pooled block');
+  drive(c, THREAD_MODE_TRIAL_STEPS, { pooled: 50, serial: 1 });
+  assert.equal(c.current, 'serial', 'the first round decides');
+});
+
+test('measures in alternating blocks of 5 steps, then keeps the clearly faster mode', () => {
+  const c = fresh();
   const first = drive(c, THREAD_MODE_TRIAL_STEPS, { pooled: 10, serial: 5 });
   const block = (m: ThreadMode): ThreadMode[] => Array(5).fill(m);
   assert.deepEqual(first, [...block('pooled'), ...block('serial'), ...block('pooled'), ...block('serial')]);
@@ -26,7 +44,7 @@ test('measures in alternating blocks of 5 steps, then keeps the clearly faster m
 
 test('the step that switches modes is not timed (a sleeping worker wakes up slowly on a VM)', () => {
   // every block's first step costs 100 ms; inside the blocks the pool is clearly faster
-  const c = new ThreadModeChooser(true);
+  const c = fresh();
   let previous: ThreadMode | null = null;
   for (let i = 0; i < THREAD_MODE_TRIAL_STEPS; i++) {
     const m = c.next();
@@ -39,7 +57,7 @@ test('the step that switches modes is not timed (a sleeping worker wakes up slow
 test('judges each mode by its lower quartile: interference spikes do not hide a faster pool', () => {
   // pooled steps of 7 ms, every other one disturbed (25 ms): half the samples spiked, so the median
   // is 25 ms; serial a steady 10 ms
-  const c = new ThreadModeChooser(true);
+  const c = fresh();
   let k = 0;
   for (let i = 0; i < THREAD_MODE_TRIAL_STEPS; i++) {
     const m = c.next();
@@ -50,17 +68,17 @@ test('judges each mode by its lower quartile: interference spikes do not hide a 
 
 test('stays serial when the pool is only marginally faster, or ties (timing jitter)', () => {
   for (const pooled of [9.8, 10, 10.5]) {
-    const c = new ThreadModeChooser(true);
+    const c = fresh();
     drive(c, 20, { pooled, serial: 10 });
     assert.equal(c.current, 'serial', `pooled ${pooled} ms vs serial 10 ms`);
   }
-  const c = new ThreadModeChooser(true);
-  drive(c, 20, { pooled: 9, serial: 10 });
-  assert.equal(c.current, 'pooled', 'a clearly faster pool is used');
+  const c2 = fresh();
+  drive(c2, 20, { pooled: 9, serial: 10 });
+  assert.equal(c2.current, 'pooled', 'a clearly faster pool is used');
 });
 
 test('measures again after 64 steps, then every 512, and can switch back', () => {
-  const c = new ThreadModeChooser(true);
+  const c = fresh();
   drive(c, 20, { pooled: 10, serial: 5 });
   assert.equal(c.current, 'serial');
   // the second round comes early: the first ran while the process was still warming up
