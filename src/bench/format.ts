@@ -34,7 +34,8 @@ export function formatMarkdown(rep: BenchReport): string {
   const withLlama = rep.rows.some((r) => r.llamacpp !== null);
   const heads = ['mode', 'threads', 'resident MB', ...rep.prompts.map((n) => `pp${n} t/s`), `tg${rep.gen} t/s`, 'ttft ms'];
   const lines = [
-    `Model: ${rep.model}; tsllama backend ${rep.backend}; ${rep.cpu}, ${rep.cores} cores; Node ${rep.node}; prompt ids seeded ${rep.seed}.`,
+    `Model: ${rep.model}; tsllama backend ${rep.backend}; ${rep.cpu}, ${rep.cores} cores; Node ${rep.node}; prompt ids seeded ${rep.seed}; ` +
+      (rep.rounds > 1 ? `best of ${rep.rounds} rounds (fresh processes, engines alternating).` : 'one round.'),
     withLlama
       ? 'Cells: tsllama / llama.cpp (node-llama-cpp, same file format, same threads) and the ratio ours/llama.cpp (> 1 = tsllama faster; for ttft llama.cpp/ours; for resident MB ours/llama.cpp, < 1 = tsllama smaller). Generation on more than one thread compares with llama.cpp\'s best over 1..threads.'
       : 'tsllama only (--no-llamacpp).',

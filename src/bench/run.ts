@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createKernels } from '../kernels/index.js';
 import type { QuantMode } from '../model/quant-mode.js';
 import { Arena, createSharedMemory } from '../runtime/memory.js';
+import { bestOf } from './merge.js';
 import { ensureSynthModel, FILE_TYPE_FOR_MODE } from './models.js';
 import { isResult, type BenchBackend, type BenchJob, type BenchReport, type BenchRow, type SideResult } from './types.js';
 
@@ -23,6 +24,8 @@ export interface BenchOptions {
   llamacpp: boolean;
   seed: number;
   reps: number;
+  /** Child processes per configuration and engine, alternating engines; each figure keeps its best (merge.ts). */
+  rounds: number;
   cacheDir: string;
   /** Progress lines (stderr in the CLI). */
   log: (line: string) => void;
@@ -70,16 +73,26 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const file = fileFor(mode);
     // llama.cpp at every count 1..max: each row's generation figure is its best over 1..threads.
     const llama = new Map<number, SideResult | { error: string }>();
-    if (o.llamacpp) {
-      for (let t = 1; t <= maxThreads; t++) {
-        o.log(`llama.cpp ${mode} (${file.split('/').pop()}), ${t} thread${t > 1 ? 's' : ''}`);
-        llama.set(t, await runChild({ ...base, side: 'llamacpp', modelPath: file, quant: mode, threads: t }));
+    const ours = new Map<number, SideResult | { error: string }>();
+    const keep = (m: Map<number, SideResult | { error: string }>, t: number, r: SideResult | { error: string }): void => {
+      const before = m.get(t);
+      m.set(t, before ? bestOf(before, r) : r);
+    };
+    for (let round = 1; round <= o.rounds; round++) {
+      const of = o.rounds > 1 ? ` (round ${round} of ${o.rounds})` : '';
+      if (o.llamacpp) {
+        for (let t = 1; t <= maxThreads; t++) {
+          o.log(`llama.cpp ${mode} (${file.split('/').pop()}), ${t} thread${t > 1 ? 's' : ''}${of}`);
+          keep(llama, t, await runChild({ ...base, side: 'llamacpp', modelPath: file, quant: mode, threads: t }));
+        }
+      }
+      for (const t of o.threads) {
+        o.log(`tsllama ${mode} (${backend}), ${t} thread${t > 1 ? 's' : ''}${of}`);
+        keep(ours, t, await runChild({ ...base, side: 'ours', modelPath: file, quant: mode, threads: t }));
       }
     }
     for (const t of o.threads) {
-      o.log(`tsllama ${mode} (${backend}), ${t} thread${t > 1 ? 's' : ''}`);
-      const ours = await runChild({ ...base, side: 'ours', modelPath: file, quant: mode, threads: t });
-      const row: BenchRow = { mode, threads: t, files: { ours: file, llamacpp: file }, ours, llamacpp: o.llamacpp ? llama.get(t) ?? null : null };
+      const row: BenchRow = { mode, threads: t, files: { ours: file, llamacpp: file }, ours: ours.get(t)!, llamacpp: o.llamacpp ? llama.get(t) ?? null : null };
       let best: { tg: number; threads: number } | undefined;
       for (let u = 1; u <= t; u++) {
         const r = llama.get(u);
@@ -96,6 +109,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     prompts: o.prompts,
     gen: o.gen,
     seed: o.seed,
+    rounds: o.rounds,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     node: process.version,

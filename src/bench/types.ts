@@ -55,6 +55,8 @@ export interface BenchReport {
   prompts: number[];
   gen: number;
   seed: number;
+  /** Child processes per configuration and engine; each figure is the best of them. */
+  rounds: number;
   cpu: string;
   cores: number;
   node: string;

@@ -20,6 +20,7 @@ const OPTIONS = {
   quick: { type: 'boolean', help: 'a small smoke run: tiny preset, -p 32 -n 8 -t 1, one repetition' },
   seed: { type: 'number', default: 42, help: 'seed of the random prompt ids' },
   reps: { type: 'number', help: 'timed repetitions of each prefill, best kept (default 2)' },
+  rounds: { type: 'number', help: 'fresh child processes per configuration and engine, alternating engines; each figure keeps its best (default 2; --quick: 1)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } as const;
 
@@ -59,6 +60,8 @@ export function benchOptionsFromArgs(argv: string[], log: (s: string) => void): 
   if (!Number.isInteger(gen) || gen < 1) throw new UsageError(`--gen needs a positive integer, got ${gen}`);
   const reps = options.reps ?? (quick ? 1 : 2);
   if (!Number.isInteger(reps) || reps < 1) throw new UsageError(`--reps needs a positive integer, got ${reps}`);
+  const rounds = options.rounds ?? (quick ? 1 : 2);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds needs a positive integer, got ${rounds}`);
   const seed = options.seed ?? 42;
   if (!Number.isInteger(seed)) throw new UsageError(`--seed needs an integer, got ${seed}`);
   return {
@@ -72,6 +75,7 @@ export function benchOptionsFromArgs(argv: string[], log: (s: string) => void): 
     llamacpp: options.llamacpp,
     seed,
     reps,
+    rounds,
     cacheDir: benchCacheDir(),
     log,
     json: options.json,
