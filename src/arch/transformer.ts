@@ -93,9 +93,8 @@ export function forwardBatch(ctx: ForwardContext, segments: readonly BatchSegmen
     const swa = cfg.isSwaLayer(l);
     // --- attention ---
     K.rmsnorm(s.x, lw.attnNorm, s.xb, T, dim, cfg.normEps);           // xb: [T, dim]
-    K.matmul(lw.wq, s.xb, s.q, T);                                     // q: [T, H*D]
-    K.matmul(lw.wk, s.xb, s.k, T);                                     // k: [T, Hkv*D]
-    K.matmul(lw.wv, s.xb, s.v, T);                                     // v: [T, Hkv*Dv]
+    // q: [T, H*D], k: [T, Hkv*D], v: [T, Hkv*Dv] (one split over the threads for the three)
+    K.matmulMany([lw.wq, lw.wk, lw.wv], s.xb, [s.q, s.k, s.v], T);
     if (lw.bq) K.addBias(s.q, lw.bq, T, H * D);
     if (lw.bk) K.addBias(s.k, lw.bk, T, Hkv * D);
     if (lw.bv) K.addBias(s.v, lw.bv, T, Hkv * Dv);
@@ -118,8 +117,7 @@ export function forwardBatch(ctx: ForwardContext, segments: readonly BatchSegmen
 
     // --- feed-forward ---
     K.rmsnorm(s.x, lw.ffnNorm, s.xb, T, dim, cfg.normEps);
-    K.matmul(lw.wGate, s.xb, s.gate, T);                               // gate: [T, F]
-    K.matmul(lw.wUp, s.xb, s.up, T);                                   // up:   [T, F]
+    K.matmulMany([lw.wGate, lw.wUp], s.xb, [s.gate, s.up], T);         // gate, up: [T, F]
     if (cfg.ffnActivation === 'gelu') K.geglu(s.gate, s.up, s.gate, T * F);
     else K.swiglu(s.gate, s.up, s.gate, T * F);
     K.matmul(lw.wDown, s.gate, s.xb, T);                               // xb: [T, dim]

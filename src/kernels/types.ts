@@ -120,6 +120,11 @@ export interface Kernels {
    * f16 rounds x to f16. T = 1 is GEMV (generation), T > 1 the blocked GEMM (prefill).
    */
   matmul(w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void;
+  /**
+   * y_i = matmul(ws[i], x) for matrices sharing x (a layer's q, k, v; gate and up): the same values
+   * as separate calls, with the activations prepared once and one split over the threads.
+   */
+  matmulMany(ws: readonly PackedWeight[], xPtr: number, yPtrs: readonly number[], nTokens: number): void;
   /** out[T, K] = rows ids[t] of w, dequantized to f32. ids: [T] i32. */
   embed(w: PackedWeight, idsPtr: number, nTokens: number, outPtr: number): void;
 

@@ -106,6 +106,11 @@ export class ScalarKernels implements Kernels {
     return out;
   }
 
+  matmulMany(ws: readonly PackedWeight[], xPtr: number, yPtrs: readonly number[], nTokens: number): void {
+    if (ws.length !== yPtrs.length) throw new Error(`matmulMany: ${ws.length} weights but ${yPtrs.length} outputs`);
+    ws.forEach((w, i) => this.matmul(w, xPtr, yPtrs[i]!, nTokens));
+  }
+
   matmul(w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void {
     const { f32, i8, u8 } = this.v;
     const K = w.cols;

@@ -11,7 +11,7 @@ import type {
   AttentionParams, Kernels, KVType, PackedWeight, PackSource, RopeParams, SegmentAttentionParams, WeightFormat,
 } from '../types.js';
 import type { WasmContext } from './context.js';
-import { embedWasm, matmulWasm, packedSizeWasm, packWasm } from './matmul.js';
+import { embedWasm, matmulManyWasm, matmulWasm, packedSizeWasm, packWasm } from './matmul.js';
 import {
   addBiasWasm, addWasm, attentionWasm, gegluWasm, storeAndAttendWasm, kvStoreWasm, rmsnormWasm, ropeWasm, scaleWasm, softcapWasm, swigluWasm,
 } from './ops.js';
@@ -102,6 +102,10 @@ export class WasmKernels implements Kernels {
 
   matmul(w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void {
     matmulWasm(this.ctx, w, xPtr, yPtr, nTokens);
+  }
+
+  matmulMany(ws: readonly PackedWeight[], xPtr: number, yPtrs: readonly number[], nTokens: number): void {
+    matmulManyWasm(this.ctx, ws, xPtr, yPtrs, nTokens);
   }
 
   embed(w: PackedWeight, idsPtr: number, nTokens: number, outPtr: number): void {

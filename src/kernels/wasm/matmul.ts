@@ -79,6 +79,57 @@ export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr
   }
 }
 
+/** i32 per matrix in matmul_many's table (kernels/matmul_many.ts). */
+const MANY_INTS = 4;
+/** matmul_many's format codes. */
+const MANY_FORMAT: Record<WeightFormat, number> = { f32: 0, f16: 0, q8: 1, q4: 2 };
+
+/**
+ * y_i[T, N_i] = x[T, K] · W_iᵀ for weights of one format and K: the activations are prepared once
+ * and all rows go out in one split over the threads (kernels/matmul_many.ts). Other mixes run as
+ * separate matmuls.
+ */
+export function matmulManyWasm(ctx: WasmContext, ws: readonly PackedWeight[], xPtr: number, yPtrs: readonly number[], nTokens: number): void {
+  if (ws.length !== yPtrs.length) throw new Error(`matmulMany: ${ws.length} weights but ${yPtrs.length} outputs`);
+  const w0 = ws[0];
+  if (!w0) return;
+  if (ws.length === 1 || ws.some((w) => w.format !== w0.format || w.cols !== w0.cols)) {
+    ws.forEach((w, i) => matmulWasm(ctx, w, xPtr, yPtrs[i]!, nTokens));
+    return;
+  }
+  if (!Number.isInteger(nTokens) || nTokens < 0) throw new Error(`matmul: nTokens must be a non-negative integer, got ${nTokens}`);
+  if (xPtr % 4 !== 0 || yPtrs.some((y) => y % 4 !== 0)) throw new Error('matmul: x and y pointers must be 4-byte aligned');
+  if (nTokens === 0) return;
+  const T = nTokens;
+  const K = w0.cols;
+  const quantized = w0.format === 'q8' || w0.format === 'q4';
+  const actBytes = quantized ? T * (K / QK) * ACT_BLOCK_BYTES : w0.format === 'f16' ? T * K * 4 : 0;
+  const tableAt = Math.ceil(actBytes / 64) * 64;
+  const region = ctx.scratch('act', tableAt + ws.length * MANY_INTS * 4);
+  let x = xPtr;
+  if (quantized) {
+    prepareActivations(ctx, 'quantize_act_q8', xPtr, region, K, T); // [T, K/32] quantized blocks
+    x = region;
+  } else if (w0.format === 'f16') {
+    prepareActivations(ctx, 'round_f16_rows', xPtr, region, K, T); // [T, K] rounded to f16 values
+    x = region;
+  }
+  const table = region + tableAt;
+  const i32 = ctx.views.i32;
+  let rows = 0;
+  let macs = 0;
+  ws.forEach((w, i) => {
+    const e = (table >> 2) + i * MANY_INTS;
+    i32[e] = w.ptr;
+    i32[e + 1] = yPtrs[i]!;
+    i32[e + 2] = w.rows;
+    i32[e + 3] = rows;
+    rows += Math.ceil(w.rows / PANEL) * PANEL;
+    macs += w.rows * K * T;
+  });
+  runRows(ctx, 'matmul_many', [table, ws.length, x, K, T, tuning.tokenBlock, MANY_FORMAT[w0.format]], rows, macs);
+}
+
 /** One token: serial on the calling thread (a fork-join costs more than the work); more: split over tokens. */
 function prepareActivations(ctx: WasmContext, fn: string, src: number, dst: number, K: number, T: number): void {
   if (T === 1 || T * K < INLINE_MACS) ctx.pool.exports[fn](src, dst, K, 0, T);
