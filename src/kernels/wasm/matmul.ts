@@ -52,31 +52,15 @@ function runRows(ctx: WasmContext, fn: string, args: number[], N: number, macs: 
 }
 
 export function matmulWasm(ctx: WasmContext, w: PackedWeight, xPtr: number, yPtr: number, nTokens: number): void {
-  if (!Number.isInteger(nTokens) || nTokens < 0) throw new Error(`matmul: nTokens must be a non-negative integer, got ${nTokens}`);
-  if (xPtr % 4 !== 0 || yPtr % 4 !== 0) throw new Error('matmul: x and y pointers must be 4-byte aligned');
+  checkCall(nTokens, xPtr, yPtr);
   if (nTokens === 0) return;
   const T = nTokens;
   const K = w.cols;
   const N = w.rows;
-  const tb = tuning.tokenBlock;
-  switch (w.format) {
-    case 'f32':
-      runRows(ctx, 'matmul_f32', [w.ptr, xPtr, yPtr, K, N, T, tb], N, N * K * T);
-      return;
-    case 'f16': {
-      const xr = ctx.scratch('act', T * K * 4); // [T, K] x rounded to f16 values
-      prepareActivations(ctx, 'round_f16_rows', xPtr, xr, K, T);
-      runRows(ctx, 'matmul_f32', [w.ptr, xr, yPtr, K, N, T, tb], N, N * K * T); // f16 values in f32 panels
-      return;
-    }
-    case 'q8':
-    case 'q4': {
-      const act = ctx.scratch('act', T * (K / QK) * ACT_BLOCK_BYTES); // [T, K/32] quantized blocks
-      prepareActivations(ctx, 'quantize_act_q8', xPtr, act, K, T);
-      runRows(ctx, w.format === 'q4' ? 'matmul_q4' : 'matmul_q8', [w.ptr, act, yPtr, K, N, T, tb], N, N * K * T);
-      return;
-    }
-  }
+  const { x } = activationsFor(ctx, w.format, xPtr, K, T);
+  // f16 weights are f16 values in f32 panels
+  const fn = w.format === 'q8' ? 'matmul_q8' : w.format === 'q4' ? 'matmul_q4' : 'matmul_f32';
+  runRows(ctx, fn, [w.ptr, x, yPtr, K, N, T, tuning.tokenBlock], N, N * K * T);
 }
 
 /** i32 per matrix in matmul_many's table (kernels/matmul_many.ts). */
@@ -97,24 +81,11 @@ export function matmulManyWasm(ctx: WasmContext, ws: readonly PackedWeight[], xP
     ws.forEach((w, i) => matmulWasm(ctx, w, xPtr, yPtrs[i]!, nTokens));
     return;
   }
-  if (!Number.isInteger(nTokens) || nTokens < 0) throw new Error(`matmul: nTokens must be a non-negative integer, got ${nTokens}`);
-  if (xPtr % 4 !== 0 || yPtrs.some((y) => y % 4 !== 0)) throw new Error('matmul: x and y pointers must be 4-byte aligned');
+  yPtrs.forEach((y) => checkCall(nTokens, xPtr, y));
   if (nTokens === 0) return;
   const T = nTokens;
   const K = w0.cols;
-  const quantized = w0.format === 'q8' || w0.format === 'q4';
-  const actBytes = quantized ? T * (K / QK) * ACT_BLOCK_BYTES : w0.format === 'f16' ? T * K * 4 : 0;
-  const tableAt = Math.ceil(actBytes / 64) * 64;
-  const region = ctx.scratch('act', tableAt + ws.length * MANY_INTS * 4);
-  let x = xPtr;
-  if (quantized) {
-    prepareActivations(ctx, 'quantize_act_q8', xPtr, region, K, T); // [T, K/32] quantized blocks
-    x = region;
-  } else if (w0.format === 'f16') {
-    prepareActivations(ctx, 'round_f16_rows', xPtr, region, K, T); // [T, K] rounded to f16 values
-    x = region;
-  }
-  const table = region + tableAt;
+  const { x, extra: table } = activationsFor(ctx, w0.format, xPtr, K, T, ws.length * MANY_INTS * 4);
   const i32 = ctx.views.i32;
   let rows = 0;
   let macs = 0;
@@ -128,6 +99,27 @@ export function matmulManyWasm(ctx: WasmContext, ws: readonly PackedWeight[], xP
     macs += w.rows * K * T;
   });
   runRows(ctx, 'matmul_many', [table, ws.length, x, K, T, tuning.tokenBlock, MANY_FORMAT[w0.format]], rows, macs);
+}
+
+function checkCall(nTokens: number, xPtr: number, yPtr: number): void {
+  if (!Number.isInteger(nTokens) || nTokens < 0) throw new Error(`matmul: nTokens must be a non-negative integer, got ${nTokens}`);
+  if (xPtr % 4 !== 0 || yPtr % 4 !== 0) throw new Error('matmul: x and y pointers must be 4-byte aligned');
+}
+
+/**
+ * What a format's kernel reads for x [T, K]: x itself (f32), x rounded to f16 values [T, K] (f16),
+ * or Q8_0-quantized blocks [T, K/32] (q8 / q4) in the 'act' scratch; `extra` points at extraBytes
+ * more of it, after the activations.
+ */
+function activationsFor(ctx: WasmContext, format: WeightFormat, xPtr: number, K: number, T: number, extraBytes = 0): { x: number; extra: number } {
+  const quantized = format === 'q8' || format === 'q4';
+  const actBytes = quantized ? T * (K / QK) * ACT_BLOCK_BYTES : format === 'f16' ? T * K * 4 : 0;
+  if (actBytes + extraBytes === 0) return { x: xPtr, extra: 0 };
+  const extraAt = Math.ceil(actBytes / 64) * 64;
+  const region = ctx.scratch('act', extraAt + extraBytes);
+  if (quantized) prepareActivations(ctx, 'quantize_act_q8', xPtr, region, K, T);
+  else if (format === 'f16') prepareActivations(ctx, 'round_f16_rows', xPtr, region, K, T);
+  return { x: actBytes > 0 ? region : xPtr, extra: region + extraAt };
 }
 
 /** One token: serial on the calling thread (a fork-join costs more than the work); more: split over tokens. */
