@@ -152,6 +152,13 @@ export interface Kernels {
    * it is batched with. The WASM backend does all segments in one call per layer (batched decode).
    */
   storeAndAttend(p: SegmentAttentionParams): void;
+  /**
+   * Optional (the sampler falls back to JS without it): the k highest of scores [n] f32 (a JS
+   * array, not WASM memory), best first — higher logit, ties to the lower id; -Infinity and NaN
+   * never enter — into ids / logits (length ≥ k); returns how many (min(k, allowed)). Used by
+   * Sampler for top-k, where it replaces a JS heap pass over the vocabulary.
+   */
+  topK?(scores: Float32Array, k: number, ids: Int32Array, logits: Float32Array): number;
   /** out[n] = silu(gate) * up */
   swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void;
   /** out[n] = gelu_tanh(gate) * up, gelu as llama.cpp's CPU table (see src/kernels/gelu-table.ts) */

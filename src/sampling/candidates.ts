@@ -1,12 +1,13 @@
 // The working set of candidate tokens that the truncation samplers narrow down:
 // parallel arrays ids[i], logits[i] for i < size, reused across calls to avoid allocation.
 // "Better" means a higher logit, ties going to the lower id, so every order here is deterministic.
-import { topKLowerBound } from './top-k-bound.js';
+import type { Kernels } from '../kernels/types.js';
+import { topKBoundGuess } from './top-k-bound.js';
 
 /**
- * fillTop pre-filters with topKLowerBound up to this vocabulary size. The bound costs a second pass
- * over the scores: at k = 40 it halves fillTop at 512–8192 tokens but loses from about 32K (measured
- * 118 vs 82 µs at 32000), where the single heap pass is already one comparison per token.
+ * fillTop pre-filters with topKBoundGuess up to this vocabulary size. The guess costs two passes
+ * over the scores; at k = 40 it cuts fillTop from ~8 to ~3 µs at 512 tokens, while at 32K and more
+ * the single heap pass is already about one comparison per token.
  */
 const BOUND_MAX_VOCAB = 16384;
 
@@ -48,13 +49,40 @@ export class Candidates {
   /**
    * fill() then keepTop(k) without loading the whole vocabulary: a size-k min-heap of (logit, id)
    * whose root is the worst kept entry, fed in id order (so an equal logit never beats the root:
-   * its id is higher) with only the tokens at or above topKLowerBound — every token of the top k
-   * is, and tokens below it could never enter. Ends sorted best-first. scores: [n_vocab]
+   * its id is higher) with only the tokens at or above a guessed bound (topKBoundGuess). When at
+   * least k tokens pass the bound, the k-th highest logit is ≥ it, so every token of the top k
+   * passed; when fewer pass, the heap is refilled without a bound. Ends sorted best-first.
+   * With kernels that have topK, that kernel does the selection (same result, in WASM).
+   * scores: [n_vocab]
    */
-  fillTop(scores: Float32Array, k: number): void {
+  fillTop(scores: Float32Array, k: number, kernels?: Pick<Kernels, 'topK'>): void {
     k = Math.max(0, Math.min(k, scores.length));
     this.reserve(k);
-    const bound = k === 0 ? Infinity : scores.length <= BOUND_MAX_VOCAB ? topKLowerBound(scores, k) : -Infinity;
+    if (kernels?.topK) {
+      this.size = kernels.topK(scores, k, this.ids, this.logits);
+      this.sorted = true;
+      return;
+    }
+    const bound = k === 0 ? Infinity : scores.length <= BOUND_MAX_VOCAB ? topKBoundGuess(scores, k) : -Infinity;
+    let n = this.heapTop(scores, k, bound);
+    if (n < k && bound > -Infinity) n = this.heapTop(scores, k, -Infinity);
+    // heap sort: move the worst to the end each time → best-first order
+    const hv = this.logits2;
+    const hi = this.ids2;
+    for (let end = n - 1; end > 0; end--) {
+      const v = hv[end]!;
+      const id = hi[end]!;
+      hv[end] = hv[0]!; hi[end] = hi[0]!;
+      siftDownRoot(hv, hi, end, v, id);
+    }
+    [this.ids, this.ids2] = [this.ids2, this.ids];
+    [this.logits, this.logits2] = [this.logits2, this.logits];
+    this.size = n;
+    this.sorted = true;
+  }
+
+  /** The min-heap of fillTop in logits2 / ids2 over the allowed tokens ≥ bound; returns its size (≤ k). */
+  private heapTop(scores: Float32Array, k: number, bound: number): number {
     const hv = this.logits2; // heap of logits
     const hi = this.ids2;    // and their ids; hv[0] / hi[0] is the worst kept
     let n = 0;
@@ -81,17 +109,7 @@ export class Candidates {
       siftDownRoot(hv, hi, k, v, i);
       rootV = hv[0]!;
     }
-    // heap sort: move the worst to the end each time → best-first order
-    for (let end = n - 1; end > 0; end--) {
-      const v = hv[end]!;
-      const id = hi[end]!;
-      hv[end] = hv[0]!; hi[end] = hi[0]!;
-      siftDownRoot(hv, hi, end, v, id);
-    }
-    [this.ids, this.ids2] = [this.ids2, this.ids];
-    [this.logits, this.logits2] = [this.logits2, this.logits];
-    this.size = n;
-    this.sorted = true;
+    return n;
   }
 
   maxLogit(): number {

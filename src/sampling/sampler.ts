@@ -9,6 +9,7 @@
 // At temp ≤ 0 the truncation samplers are skipped: they always keep the argmax, except typical,
 // which llama.cpp would still apply first — greedy here means the plain argmax.
 import { randomInt } from 'node:crypto';
+import type { Kernels } from '../kernels/types.js';
 import { Candidates } from './candidates.js';
 import { applyMinP, applyTemperature, applyTopK, applyTopP, applyTypical, drawFromDistribution } from './filters.js';
 import { argmax } from './greedy.js';
@@ -48,14 +49,15 @@ export class Sampler {
 
   /**
    * Picks the next id. logits: [n_vocab], never modified. history: the ids so far (prompt and
-   * generated, oldest first), read by the penalties.
+   * generated, oldest first), read by the penalties. kernels: a model's kernels, whose topK (when
+   * it has one) selects the top-k candidates in WASM instead of JS — the same ids in the same order.
    */
-  sample(logits: Float32Array, history: readonly number[]): number {
+  sample(logits: Float32Array, history: readonly number[], kernels?: Pick<Kernels, 'topK'>): number {
     if (logits.length === 0) throw new RangeError('cannot sample from empty logits');
     const p = this.params;
     const scores = this.needsEditedCopy() ? this.editedCopy(logits, history) : logits;
 
-    const id = p.temp <= 0 ? this.pickGreedy(scores) : this.pickStochastic(scores);
+    const id = p.temp <= 0 ? this.pickGreedy(scores) : this.pickStochastic(scores, kernels);
     this.constraint?.accept(id);
     return id;
   }
@@ -90,12 +92,12 @@ export class Sampler {
     return id;
   }
 
-  private pickStochastic(scores: Float32Array): number {
+  private pickStochastic(scores: Float32Array, kernels: Pick<Kernels, 'topK'> | undefined): number {
     const p = this.params;
     if (this.constraint) this.maskDisallowed(scores);
     const c = this.candidates;
     // top-k straight from the scores when it truncates (the usual case): no pass over a full candidate set
-    if (p.topK > 0 && p.topK < scores.length) c.fillTop(scores, p.topK);
+    if (p.topK > 0 && p.topK < scores.length) c.fillTop(scores, p.topK, kernels);
     else c.fill(scores);
     if (c.size === 0) throw new Error(noTokenLeft(this.constraint !== null));
     applyTopK(c, p.topK);

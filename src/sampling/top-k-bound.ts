@@ -1,60 +1,41 @@
-// A cheap lower bound on the k-th highest logit, so that top-k selection only looks closely at
-// the few tokens that can make it. The scores are cut into about BLOCKS_PER_K · k blocks; if at
-// least k block maxima are ≥ m, then at least k tokens are ≥ m, so the k-th highest logit is ≥ m.
-// Taking m = the k-th highest block maximum, every token of the top k has a logit ≥ m, and
-// typically only a few k tokens pass that test (one comparison each, almost always false).
+// A cheap guess at the k-th highest logit, so that top-k selection only looks closely at the few
+// tokens that can make it: a histogram of the allowed logits over [min, max], read from the top
+// until k tokens are counted; the guess is the lower edge of that bin. Float rounding can put the
+// edge a hair above a token counted in its bin, so the caller checks the guess (Candidates.fillTop
+// keeps it only when at least k tokens are ≥ it, which makes every token of the top k ≥ it).
 
-/** Blocks per wanted token: more blocks, a tighter bound, a longer selection among the maxima. */
-const BLOCKS_PER_K = 4;
+/** Histogram bins: more bins, a tighter guess; the scan from the top stops at the k-th token. */
+const BINS = 128;
 
-/** Reused across calls: one maximum per block. */
-let maxima = new Float32Array(0);
+/** Reused across calls. */
+const counts = new Int32Array(BINS);
 
 /**
- * A value m such that every one of the k highest logits of scores is ≥ m (so tokens below m can be
- * skipped), or -Infinity when fewer than k blocks hold an allowed (> -Infinity) logit. NaN and
- * -Infinity never raise a block's maximum. scores: [n_vocab]; 1 ≤ k ≤ scores.length.
+ * A value m such that about k allowed (> -Infinity) logits are ≥ m, normally just over k;
+ * -Infinity when fewer than k logits are allowed. NaN and -Infinity are never counted.
+ * scores: [n_vocab]; 1 ≤ k ≤ scores.length.
  */
-export function topKLowerBound(scores: Float32Array, k: number): number {
+export function topKBoundGuess(scores: Float32Array, k: number): number {
   const n = scores.length;
-  const blockSize = Math.max(1, Math.floor(n / (BLOCKS_PER_K * k)));
-  const nBlocks = Math.ceil(n / blockSize);
-  if (nBlocks < k) return -Infinity;
-  if (maxima.length < nBlocks) maxima = new Float32Array(nBlocks);
-  for (let b = 0, i = 0; b < nBlocks; b++) {
-    const end = Math.min(n, i + blockSize);
-    let m = -Infinity;
-    for (; i < end; i++) {
-      const v = scores[i]!;
-      if (v > m) m = v;
-    }
-    maxima[b] = m;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = scores[i]!;
+    if (v > hi) hi = v;
+    if (v < lo && v > -Infinity) lo = v;
   }
-  return kthHighest(maxima, nBlocks, k);
-}
-
-/** The k-th highest of a[0..n) (1-based k), by quickselect in place (Hoare partition, middle pivot). */
-function kthHighest(a: Float32Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  const want = k - 1; // index in descending order
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! > pivot) i++;
-      while (a[j]! < pivot) j--;
-      if (i <= j) {
-        const t = a[i]!; a[i] = a[j]!; a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // now a[lo..j] ≥ pivot ≥ a[i..hi], and a[j+1..i-1] == pivot
-    if (want <= j) hi = j;
-    else if (want >= i) lo = i;
-    else return a[want]!;
+  if (!(hi > -Infinity)) return -Infinity; // nothing allowed
+  if (hi === lo) return lo;                 // one allowed value (the caller's check covers too few tokens)
+  counts.fill(0);
+  const scale = BINS / (hi - lo);
+  for (let i = 0; i < n; i++) {
+    const v = scores[i]!;
+    if (v >= lo) counts[Math.min(BINS - 1, ((v - lo) * scale) | 0)]!++; // NaN and -Infinity fail v >= lo
   }
-  return a[want]!;
+  let counted = 0;
+  for (let b = BINS - 1; b >= 0; b--) {
+    counted += counts[b]!;
+    if (counted >= k) return lo + b / scale;
+  }
+  return -Infinity;
 }

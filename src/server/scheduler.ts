@@ -191,7 +191,7 @@ export class Scheduler {
       const job = slot.job;
       if (!job || job.pending.length > 0) continue; // cancelled meanwhile, or still prefilling
       try {
-        const id = job.spec.sampler.sample(slot.session.logitsView, slot.session.tokens);
+        const id = job.spec.sampler.sample(slot.session.logitsView, slot.session.tokens, this.model.kernels);
         this.metrics.generatedTokens++;
         job.pushSampled(id, this.opts.contextLength - slot.session.nPast);
       } catch (e) {

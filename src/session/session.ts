@@ -173,7 +173,7 @@ export class Session {
   /** Picks the next token from the current logits. */
   sample(params: SamplingParams | Sampler = {}): number {
     const sampler = params instanceof Sampler ? params : new Sampler(params);
-    return sampler.sample(this.logits, this.history);
+    return sampler.sample(this.logits, this.history, this.model.kernels);
   }
 
   /** Statistics of the last generate() call. */
@@ -200,7 +200,7 @@ export class Session {
     let reason: StopReason = 'length';
     for (let n = 0; maxTokens < 0 || n < maxTokens; n++) {
       if (params.signal?.aborted) { reason = 'abort'; break; }
-      const id = sampler.sample(this.logits, this.history);
+      const id = sampler.sample(this.logits, this.history, this.model.kernels);
       this.recorder.tokenDone();
       if (tok.isEog(id) || stopTokens.has(id)) { reason = 'eog'; break; }
       const piece = decoder.push(id);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Candidates } from '../../src/sampling/candidates.js';
 import { applyMinP, applyTemperature, applyTopK, applyTopP, applyTypical, drawFromDistribution } from '../../src/sampling/filters.js';
 import { Rng } from '../../src/sampling/rng.js';
-import { topKLowerBound } from '../../src/sampling/top-k-bound.js';
+import { topKBoundGuess } from '../../src/sampling/top-k-bound.js';
 
 function cands(logits: number[]): Candidates {
   const c = new Candidates();
@@ -86,18 +86,27 @@ test('fillTop equals fill + top-k on shapes that stress its lower bound (sorted,
   }
 });
 
-test('topKLowerBound never exceeds the k-th highest allowed logit', () => {
+test('topKBoundGuess: at least k allowed logits pass it, and not many more on spread logits', () => {
   const r = new Rng(12);
+  const passing = (logits: Float32Array, m: number): number => logits.filter((v) => v >= m).length;
   for (const n of [1, 7, 100, 512, 5000]) {
     const logits = Float32Array.from({ length: n }, () => (r.next() < 0.1 ? -Infinity : Math.round(r.next() * 50)));
-    const sorted = Array.from(logits).filter((v) => v > -Infinity).sort((a, b) => b - a);
+    const allowed = logits.filter((v) => v > -Infinity).length;
     for (const k of [1, 2, 40, n]) {
       if (k > n) continue;
-      const bound = topKLowerBound(logits, k);
-      if (sorted.length >= k) assert.ok(bound <= sorted[k - 1]!, `n=${n} k=${k}: ${bound} > ${sorted[k - 1]}`);
-      else assert.equal(bound, -Infinity, `n=${n} k=${k}: fewer than k allowed`);
+      const guess = topKBoundGuess(logits, k);
+      if (allowed >= k) assert.ok(passing(logits, guess) >= k, `n=${n} k=${k}: only ${passing(logits, guess)} pass ${guess}`);
+      else assert.equal(guess, -Infinity, `n=${n} k=${k}: fewer than k allowed`);
     }
   }
+  // distinct logits: the guess lets through about k, which is what makes fillTop cheap
+  for (const n of [512, 8192]) {
+    const logits = Float32Array.from({ length: n }, () => r.next() * 20 - 10);
+    const through = passing(logits, topKBoundGuess(logits, 40));
+    assert.ok(through >= 40 && through <= 80 + n / 64, `n=${n}: ${through} tokens pass the guess for k=40`);
+  }
+  assert.equal(topKBoundGuess(Float32Array.from([NaN, -Infinity]), 1), -Infinity);
+  assert.equal(topKBoundGuess(Float32Array.from([2, NaN, 2]), 2), 2);
 });
 
 test('top-p keeps the smallest set with cumulative probability ≥ p, at least one', () => {

@@ -13,7 +13,7 @@ import type {
 import type { WasmContext } from './context.js';
 import { embedWasm, matmulManyWasm, matmulWasm, packedSizeWasm, packWasm } from './matmul.js';
 import {
-  addBiasWasm, addWasm, attentionWasm, gegluWasm, storeAndAttendWasm, kvStoreWasm, rmsnormWasm, ropeWasm, scaleWasm, softcapWasm, swigluWasm,
+  addBiasWasm, addWasm, attentionWasm, gegluWasm, storeAndAttendWasm, kvStoreWasm, rmsnormWasm, ropeWasm, scaleWasm, softcapWasm, swigluWasm, topKWasm,
 } from './ops.js';
 
 export interface WasmKernelsOptions {
@@ -28,7 +28,7 @@ export interface WasmKernelsOptions {
   fastMath?: boolean;
 }
 
-type ScratchSlot = 'act' | 'attn' | 'misc';
+type ScratchSlot = 'act' | 'attn' | 'misc' | 'sample';
 
 /** Grow-only scratch regions, one per slot. */
 class ScratchRegions {
@@ -130,6 +130,10 @@ export class WasmKernels implements Kernels {
 
   storeAndAttend(p: SegmentAttentionParams): void {
     storeAndAttendWasm(this.ctx, p);
+  }
+
+  topK(scores: Float32Array, k: number, ids: Int32Array, logits: Float32Array): number {
+    return topKWasm(this.ctx, scores, k, ids, logits);
   }
 
   swiglu(gatePtr: number, upPtr: number, outPtr: number, n: number): void {

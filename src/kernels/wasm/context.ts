@@ -13,5 +13,5 @@ export interface WasmContext {
   /** Fast-math: kernels may reorder sums (off by default; the default path stays token-exact). */
   readonly fastMath: boolean;
   /** A scratch region of at least `bytes`, reused between calls (contents not preserved). Slot separates concurrent users. */
-  scratch(slot: 'act' | 'attn' | 'misc', bytes: number): number;
+  scratch(slot: 'act' | 'attn' | 'misc' | 'sample', bytes: number): number;
 }

@@ -277,6 +277,29 @@ export function storeAndAttendWasm(ctx: WasmContext, p: SegmentAttentionParams):
   runSplit(ctx, 'attention_segments', args, units, work);
 }
 
+/** Kernels.topK: scores are copied into the 'sample' scratch, the result copied out (k entries). */
+export function topKWasm(ctx: WasmContext, scores: Float32Array, k: number, ids: Int32Array, logits: Float32Array): number {
+  checkCount('topK', 'k', k);
+  const n = scores.length;
+  k = Math.min(k, n);
+  if (ids.length < k || logits.length < k) throw new RangeError(`topK: output arrays hold ${Math.min(ids.length, logits.length)} entries, need ${k}`);
+  if (k === 0) return 0;
+  const exp = ctx.pool.exports;
+  const scoresBytes = align64(n * 4);
+  const workBytes = align64(exp.top_k_work_bytes(k) as number);
+  const outBytes = align64(k * 4);
+  const base = ctx.scratch('sample', scoresBytes + workBytes + 2 * outBytes);
+  const work = base + scoresBytes;
+  const outIds = work + workBytes;
+  const outLogits = outIds + outBytes;
+  const f32 = ctx.views.f32;
+  f32.set(scores, base >> 2);
+  const m = exp.top_k(base, n, k, work, outIds, outLogits) as number;
+  ids.set(ctx.views.i32.subarray(outIds >> 2, (outIds >> 2) + m));
+  logits.set(f32.subarray(outLogits >> 2, (outLogits >> 2) + m));
+  return m;
+}
+
 /** out[n] = silu(gate) · up */
 export function swigluWasm(ctx: WasmContext, gatePtr: number, upPtr: number, outPtr: number, n: number): void {
   checkCount('swiglu', 'n', n);
