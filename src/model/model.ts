@@ -47,8 +47,13 @@ let nextModelId = 1;
 export class Model {
   readonly id = nextModelId++;
   private freeKV: { ptr: number; bytes: number }[] = [];
-  /** Whether one-token decode steps use the pool, chosen by timing both (see thread-mode.ts). */
-  private readonly decodeMode: ThreadModeChooser;
+  /**
+   * Whether small steps (decode, batched decode, the server's short prefill chunks) use the pool,
+   * chosen by timing both (see thread-mode.ts); one chooser per step size class (smallStepClass),
+   * since 4 tokens of a tiny model and 1 token of a big one can fall on different sides.
+   */
+  private readonly decodeModes = new Map<number, ThreadModeChooser>();
+  private readonly chooseDecodeMode: boolean;
   private disposed = false;
 
   private constructor(
@@ -67,15 +72,32 @@ export class Model {
     readonly weights: ModelWeights,
     readonly scratch: Scratch,
   ) {
-    this.decodeMode = new ThreadModeChooser(threads > 1 && kernels.serial !== undefined && process.env.TSLLAMA_DECODE_THREADS !== 'pool');
+    this.chooseDecodeMode = threads > 1 && kernels.serial !== undefined && process.env.TSLLAMA_DECODE_THREADS !== 'pool';
+  }
+
+  /** The thread-mode chooser of steps of size class `sizeClass` (see smallStepClass). */
+  private decodeMode(sizeClass: number): ThreadModeChooser {
+    let c = this.decodeModes.get(sizeClass);
+    if (!c) this.decodeModes.set(sizeClass, (c = new ThreadModeChooser(this.chooseDecodeMode)));
+    return c;
   }
 
   /**
    * How one-token decode steps run now: on the pool, or on the calling thread alone (chosen by
    * timing both; see thread-mode.ts). Always 'pooled' for a one-thread model or a scalar backend.
+   * Other small steps (batched decode, short prefill chunks) choose apart, per size class: see
+   * decodeThreadModes.
    */
   get decodeThreadMode(): ThreadMode {
-    return this.decodeMode.current;
+    return this.decodeMode(1).current;
+  }
+
+  /**
+   * The current choice per size class of the small steps seen so far, keyed by the class's largest
+   * token count (1, 2, 3, 4, 8, 16; 1 is single-session decode). Larger steps always use the pool.
+   */
+  get decodeThreadModes(): Record<number, ThreadMode> {
+    return Object.fromEntries([...this.decodeModes].map(([n, c]) => [n, c.current]));
   }
 
   static async load(path: string, opts: LoadOptions = {}): Promise<Model> {
@@ -159,8 +181,9 @@ export class Model {
   /** @internal Several sessions' tokens in one forward pass (batched decoding); 'last' gives one logits row per segment. */
   forwardBatch(segments: readonly BatchSegment[], wanted: LogitsWanted): number {
     this.assertLive();
-    const oneToken = segments.length === 1 && segments[0].ids.length === 1;
-    const mode = oneToken ? this.decodeMode.next() : 'pooled';
+    const sizeClass = smallStepClass(segments.reduce((n, seg) => n + seg.ids.length, 0));
+    const chooser = sizeClass > 0 ? this.decodeMode(sizeClass) : null;
+    const mode = chooser ? chooser.next() : 'pooled';
     const t0 = performance.now();
     this.kernels.serial?.(mode === 'serial');
     this.kernels.burst?.(mode === 'pooled');
@@ -169,7 +192,7 @@ export class Model {
     } finally {
       this.kernels.burst?.(false);
       this.kernels.serial?.(false);
-      if (oneToken) this.decodeMode.record(mode, performance.now() - t0);
+      chooser?.record(mode, performance.now() - t0);
     }
   }
 
@@ -192,4 +215,19 @@ async function createBackend(opts: LoadOptions, memory: WebAssembly.Memory, aren
   if (opts.tune !== false) applyCachedTuning(machineKey(kernels.name, threads));
   else resetMatmulTuning();
   return kernels;
+}
+
+/**
+ * Steps of up to SMALL_STEP_TOKENS tokens choose pool or calling thread by timing (on a tiny model
+ * even a server's 4-stream decode step or a 10-token prefill chunk runs faster on one thread,
+ * measured: 4 streams on stories260K with 2 threads gave 7.3–8.1K tokens/s pooled, 14.4–15.8K on
+ * the calling thread); larger steps always use the pool, where a trial round's slow side would cost
+ * whole prefills. Classes: 1, 2, 3, 4 tokens exactly (decode of 1–4 streams), then 5–8 and 9–16.
+ */
+const SMALL_STEP_TOKENS = 16;
+
+/** The size class of a step of n tokens (the class's largest count), or 0 when it always uses the pool. */
+export function smallStepClass(n: number): number {
+  if (n < 1 || n > SMALL_STEP_TOKENS) return 0;
+  return n <= 4 ? n : n <= 8 ? 8 : 16;
 }

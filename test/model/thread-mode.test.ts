@@ -1,9 +1,13 @@
 // The decode thread-mode chooser: measures in alternating blocks of steps (not timing the step
 // that switches modes), uses the pool only when it is clearly faster than serial (so more threads
-// never decode slower than one), and measures again after a while.
+// never decode slower than one), and measures again after a while. A model keeps one per size
+// class of small steps (decode, batched decode, short prefill chunks).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadModel, Session } from '../../src/index.js';
+import { smallStepClass } from '../../src/model/model.js';
 import { THREAD_MODE_SETTLED_AFTER, THREAD_MODE_TRIAL_STEPS, ThreadModeChooser, type ThreadMode } from '../../src/model/thread-mode.js';
+import { needData } from '../helpers/data.js';
 
 /** A chooser past its first pooled steps, about to start its first round. */
 function fresh(): ThreadModeChooser {
@@ -96,4 +100,27 @@ test('measures again after 64 steps, then every 512, and can switch back', () =>
 test('disabled (one thread, or TSLLAMA_DECODE_THREADS=pool): always pooled', () => {
   const c = new ThreadModeChooser(false);
   assert.ok(drive(c, 30, { pooled: 10, serial: 1 }).every((m) => m === 'pooled'));
+});
+
+test('small steps choose per size class: 1-4 tokens exactly, then 5-8 and 9-16; larger steps always pool', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 8, 9, 16].map(smallStepClass), [1, 2, 3, 4, 8, 8, 16, 16]);
+  assert.deepEqual([0, 17, 512].map(smallStepClass), [0, 0, 0]);
+});
+
+test('a 2-thread model keeps one chooser per size class of the steps it ran', async (t) => {
+  const paths = needData(t, 'models/stories260K.gguf');
+  if (!paths) return;
+  const model = await loadModel(paths[0], { quant: 'q8', threads: 2, contextLength: 128 });
+  try {
+    const a = model.createSession();
+    const b = model.createSession();
+    a.eval([1, 403, 407, 261, 378, 439, 431, 261, 263, 432, 419, 365]); // 12 tokens: class 16
+    b.eval(Array.from({ length: 20 }, (_, i) => 300 + i));               // 20 tokens: always pooled
+    a.eval([5]);                                                         // class 1
+    Session.evalBatch([{ session: a, ids: [6] }, { session: b, ids: [7] }]); // class 2
+    assert.deepEqual(Object.keys(model.decodeThreadModes).map(Number).sort((x, y) => x - y), [1, 2, 16]);
+    assert.equal(model.decodeThreadMode, model.decodeThreadModes[1]);
+  } finally {
+    await model.dispose();
+  }
 });
