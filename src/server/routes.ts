@@ -23,7 +23,11 @@ type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, b
 const ROUTES: Record<string, { method: 'GET' | 'POST'; handler: Handler }> = {
   '/health': { method: 'GET', handler: (ctx, _req, res) => sendJson(res, 200, { status: 'ok', slots_idle: ctx.scheduler.slotCount - ctx.scheduler.activeCount, slots_busy: ctx.scheduler.activeCount }) },
   '/v1/models': { method: 'GET', handler: (ctx, _req, res) => sendJson(res, 200, { object: 'list', data: [modelEntry(ctx)] }) },
-  '/v1/stats': { method: 'GET', handler: (ctx, _req, res) => sendJson(res, 200, stats(ctx)) },
+  '/v1/stats': {
+    method: 'GET',
+    // JSON only (not /metrics): the threads and, per step size class, whether steps run pooled or on one thread
+    handler: (ctx, _req, res) => sendJson(res, 200, { ...stats(ctx), threads: ctx.model.threads, step_thread_modes: ctx.model.decodeThreadModes }),
+  },
   '/metrics': { method: 'GET', handler: (ctx, _req, res) => sendText(res, 200, prometheusText(stats(ctx)), 'text/plain; version=0.0.4') },
   '/v1/chat/completions': { method: 'POST', handler: (ctx, _req, res, body) => serveChat(ctx, res, body!) },
   '/v1/completions': { method: 'POST', handler: (ctx, _req, res, body) => serveCompletion(ctx, res, body!) },

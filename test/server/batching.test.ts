@@ -43,6 +43,10 @@ for (const [label, params] of [['greedy', { temperature: 0 }], ['sampled, seed 4
       const batchesTogether = (await getStats(togetherSrv.url)).batches;
       assert.ok(batchesTogether < 0.7 * batchesAlone, `${batchesTogether} forward passes together vs ${batchesAlone} alone: not batched`);
       assert.equal((await getStats(togetherSrv.url)).cached_tokens, 0);
+      // /v1/stats shows the thread count and the pool-or-not choice of each step size class run
+      const raw = await (await fetch(`${togetherSrv.url}/v1/stats`)).json() as { threads: number; step_thread_modes: Record<string, string> };
+      assert.equal(raw.threads, tiny.model.threads);
+      assert.ok(['pooled', 'serial'].includes(raw.step_thread_modes['3']!), `3-stream decode steps: ${JSON.stringify(raw.step_thread_modes)}`);
     } finally {
       await aloneSrv.server.close();
       await togetherSrv.server.close();
