@@ -89,7 +89,7 @@ export class Model {
    * decodeThreadModes.
    */
   get decodeThreadMode(): ThreadMode {
-    return this.decodeMode(1).current;
+    return this.decodeModes.get(1)?.current ?? 'pooled';
   }
 
   /**
