@@ -154,9 +154,9 @@ export interface Kernels {
   storeAndAttend(p: SegmentAttentionParams): void;
   /**
    * Optional (the sampler falls back to JS without it): the k highest of scores [n] f32 (any
-   * Float32Array: the WASM backend copies it in), best first — higher logit, ties to the lower id; -Infinity and NaN
-   * never enter — into ids / logits (length ≥ k); returns how many (min(k, allowed)). Used by
-   * Sampler for top-k, where it replaces a JS heap pass over the vocabulary.
+   * Float32Array: the WASM backend copies it in), best first — higher logit, ties to the lower
+   * id; -Infinity and NaN never enter — into ids / logits (length ≥ k); returns how many
+   * (min(k, allowed)). Used by Sampler for top-k, in place of a JS heap pass over the vocabulary.
    */
   topK?(scores: Float32Array, k: number, ids: Int32Array, logits: Float32Array): number;
   /** out[n] = silu(gate) * up */
