@@ -1,5 +1,5 @@
-// tsllama tune: times kernel variants (GEMM token block) on this machine and caches the winner,
-// which later runs read (unless --no-tune).
+// tsllama tune: times kernel variants (GEMM token block; on several threads, the rows per job of a
+// prefill matmul) on this machine and caches the winners, which later runs read (unless --no-tune).
 import { WasmKernels } from '../kernels/wasm/backend.js';
 import { machineKey, tuneCachePath, writeTuning } from '../kernels/wasm/tune-cache.js';
 import { Arena, createSharedMemory } from '../runtime/memory.js';
@@ -28,7 +28,8 @@ export async function run(argv: string[]): Promise<number> {
   const kernels = await WasmKernels.create({ memory, arena: new Arena(memory), threads });
   try {
     const results: { tokenBlock: number; ms: number }[] = [];
-    if (!o.json) console.error(`tuning ${format} GEMM token block on ${threads} thread(s), ${kernels.name}…`);
+    const chunkResults: { prefillChunks: number; ms: number }[] = [];
+    if (!o.json) console.error(`tuning ${format} GEMM token block${threads > 1 ? ' and chunks per thread' : ''} on ${threads} thread(s), ${kernels.name}…`);
     const tuning = kernels.tune({
       format: format as 'f32' | 'f16' | 'q8' | 'q4',
       reps: o.reps,
@@ -36,11 +37,18 @@ export async function run(argv: string[]): Promise<number> {
         results.push({ tokenBlock, ms });
         if (!o.json) console.error(`  token block ${String(tokenBlock).padStart(3)}: ${ms.toFixed(2)} ms`);
       },
+      onChunksResult: (prefillChunks, ms) => {
+        chunkResults.push({ prefillChunks, ms });
+        if (!o.json) console.error(`  chunks per thread ${String(prefillChunks).padStart(2)}: ${ms.toFixed(2)} ms`);
+      },
     });
     const key = machineKey(kernels.name, threads);
     if (!o['dry-run']) writeTuning(key, tuning);
-    if (o.json) console.log(JSON.stringify({ key, tuning, results, cache: o['dry-run'] ? null : tuneCachePath() }));
-    else console.log(`best token block: ${tuning.tokenBlock}${o['dry-run'] ? ' (not saved)' : ` — saved to ${tuneCachePath()}`}`);
+    if (o.json) console.log(JSON.stringify({ key, tuning, results, chunkResults, cache: o['dry-run'] ? null : tuneCachePath() }));
+    else {
+      const chosen = `token block ${tuning.tokenBlock}${threads > 1 ? `, ${tuning.prefillChunks} chunks per thread` : ''}`;
+      console.log(`best: ${chosen}${o['dry-run'] ? ' (not saved)' : ` — saved to ${tuneCachePath()}`}`);
+    }
     return 0;
   } finally {
     await kernels.dispose();

@@ -9,6 +9,11 @@
 //           until DONE == N_ACTIVE - 1.
 //   worker: spins on GEN, then Atomics.wait; on GEN = g it has rows iff its RANGE_GEN == g; then it
 //           runs them, Atomics.add(DONE, 1) and notifies the caller if the caller sleeps.
+// Chunked jobs: the rows are cut into N_CHUNKS chunks of whole granules (chunkRange); thread t's
+// range is chunk t, and a thread that finishes it claims the next unclaimed chunk (Atomics.add on
+// NEXT_CHUNK) until none is left, so a thread that runs slower (a core that also takes interrupts,
+// a descheduled vCPU) does less of the job instead of holding the others at the join. Unchunked
+// jobs have N_CHUNKS = the active threads: nothing is left to claim.
 // Only threads with rows acknowledge, so a small job does not wait for idle workers to wake. The
 // caller rewrites a thread's slot only after that thread acknowledged its last job, and a worker
 // without rows never reads its range, so no one reads a half-written descriptor.
@@ -17,6 +22,8 @@ import { CONTROL_BLOCK_BYTES, CONTROL_BLOCK_PTR } from './memory.js';
 /** Int32 slot indices. GEN and DONE sit on their own 64-byte lines: workers spin on GEN while DONE is hammered. */
 export const GEN = 0;
 export const DONE = 16;
+/** Next chunk to claim (own line: threads claim it while others read the descriptor). */
+export const NEXT_CHUNK = 48;
 /** Nonzero: workers exit at the next generation. */
 export const QUIT = 32;
 /** Number of workers that reported a kernel error in the current job. */
@@ -40,6 +47,10 @@ export const HOT = 41;
 /** How long workers spin between ops during a burst (µs): long enough to bridge the caller's serial
  *  work between two ops, short enough not to hold a core when the machine is oversubscribed. */
 export const HOT_SPIN_MICROS = Number(process.env.TSLLAMA_HOT_SPIN ?? 2000);
+/** The job's chunking: chunks, rows, rows per granule (see chunkRange). */
+export const N_CHUNKS = 42;
+export const N_ROWS = 43;
+export const GRANULE = 44;
 /** Per-thread slots of RANGE_STRIDE ints at RANGES + RANGE_STRIDE * t (t = 0 is the caller): */
 export const RANGES = 64;
 export const RANGE_STRIDE = 4;
@@ -83,6 +94,34 @@ export function controlViews(memory: WebAssembly.Memory): ControlViews {
 }
 
 export type KernelFn = (...args: number[]) => number | void;
+
+/**
+ * Rows [r0, r1) of chunk c of nChunks over nRows rows in granules of `granule` rows: chunk c takes
+ * granules [⌊c·G/n⌋, ⌊(c+1)·G/n⌋) of the G = ⌈nRows/granule⌉, so chunk sizes differ by at most one
+ * granule and only the last chunk's end is cut to nRows.
+ */
+export function chunkRange(c: number, nChunks: number, nRows: number, granule: number): [number, number] {
+  const nGranules = Math.ceil(nRows / granule);
+  const g0 = Math.floor((c * nGranules) / nChunks);
+  const g1 = Math.floor(((c + 1) * nGranules) / nChunks);
+  return [g0 * granule, Math.min(g1 * granule, nRows)];
+}
+
+/**
+ * Claims chunks after a thread's first until none is left and runs `f` on each. Each chunk's rows
+ * go into the thread's range slot first, so after a throw the slot names the rows that failed.
+ */
+export function runClaimedChunks(ctl: Int32Array, slot: number, f: KernelFn, args: ArrayLike<number>, argc: number): void {
+  const nChunks = ctl[N_CHUNKS];
+  const nRows = ctl[N_ROWS];
+  const granule = ctl[GRANULE];
+  for (let c = Atomics.add(ctl, NEXT_CHUNK, 1); c < nChunks; c = Atomics.add(ctl, NEXT_CHUNK, 1)) {
+    const [r0, r1] = chunkRange(c, nChunks, nRows, granule);
+    ctl[slot + RANGE_R0] = r0;
+    ctl[slot + RANGE_R1] = r1;
+    invokeKernel(f, args, argc, r0, r1);
+  }
+}
 
 /**
  * Calls `f(args[0..argc), r0, r1)` without building an argument array for the common arities

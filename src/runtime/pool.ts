@@ -5,8 +5,9 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
-  ARGC, CALLER_SLEEPING, HOT, DEAD, DEAD_CODE, DONE, ERROR_FLAGS, ERRORS, GEN, KERNEL, MAX_ARGS, MAX_THREADS, N_ACTIVE,
-  QUIT, RANGE_GEN, RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, controlViews, invokeKernel,
+  ARGC, CALLER_SLEEPING, HOT, DEAD, DEAD_CODE, DONE, ERROR_FLAGS, ERRORS, GEN, GRANULE, KERNEL, MAX_ARGS, MAX_THREADS, N_ACTIVE,
+  N_CHUNKS, N_ROWS, NEXT_CHUNK, QUIT, RANGE_GEN, RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, chunkRange,
+  controlViews, invokeKernel, runClaimedChunks,
   type KernelFn,
 } from './control-block.js';
 import { instantiateKernels, type KernelModule } from './kernel-module.js';
@@ -155,17 +156,21 @@ export class WorkerPool {
   }
 
   /**
-   * Splits [0, nRows) into contiguous ranges of whole granules (the last takes the remainder) over
-   * up to `threads` threads, caller included, and calls exports[fn](...args, r0, r1) on each.
+   * Splits [0, nRows) into ranges of whole granules (the last ends at nRows) over up to `threads`
+   * threads, caller included, and calls exports[fn](...args, r0, r1) on each. With
+   * chunksPerThread > 1 the rows are cut into that many chunks per thread: each thread starts on
+   * its own and then claims unclaimed ones, so a thread that runs slower does less of the job
+   * (worth it for long jobs such as prefill matmuls; each chunk is one more kernel call).
    * Blocks until all are done; a kernel error on any thread is re-thrown here as a KernelError.
    * Args travel as f64, so i32/f32/f64 arguments arrive exactly (no i64).
    */
-  run(fn: string, args: number[], nRows: number, granule = 1): void {
+  run(fn: string, args: number[], nRows: number, granule = 1, chunksPerThread = 1): void {
     if (this.#disposed) throw new Error(`WorkerPool.run(${fn}): the pool is disposed`);
     const k = this.#kernelIndex.get(fn);
     if (k === undefined) throw new Error(`WorkerPool.run: the kernel module has no function export '${fn}'`);
     if (!Number.isInteger(nRows) || nRows < 0) throw new Error(`WorkerPool.run(${fn}): nRows must be a non-negative integer, got ${nRows}`);
     if (!Number.isInteger(granule) || granule < 1) throw new Error(`WorkerPool.run(${fn}): granule must be a positive integer, got ${granule}`);
+    if (!Number.isInteger(chunksPerThread) || chunksPerThread < 1) throw new Error(`WorkerPool.run(${fn}): chunksPerThread must be a positive integer, got ${chunksPerThread}`);
     if (args.length > MAX_ARGS) throw new Error(`WorkerPool.run(${fn}): ${args.length} arguments, at most ${MAX_ARGS} fit the control block`);
     if (nRows === 0) return;
     const f = this.exports[fn];
@@ -183,19 +188,22 @@ export class WorkerPool {
     }
     if (this.#broken) throw new Error(`WorkerPool.run(${fn}): the pool is broken: ${this.#broken}`);
 
-    // Job descriptor: plain writes, published by the Atomics.store on GEN below.
+    // Job descriptor: plain writes, published by the Atomics.store on GEN below. Thread t starts
+    // on chunk t; the rest are claimed through NEXT_CHUNK.
     const ctl = this.#ctl;
-    const base = Math.floor(nGranules / nActive);
-    const extra = nGranules % nActive;
+    const nChunks = Math.min(nGranules, nActive * chunksPerThread);
     const gen = (ctl[GEN] + 1) | 0;
-    let g = 0;
     for (let t = 0; t < nActive; t++) {
       const slot = RANGES + RANGE_STRIDE * t;
-      ctl[slot + RANGE_R0] = g * granule;
-      g += t < extra ? base + 1 : base;
-      ctl[slot + RANGE_R1] = Math.min(g * granule, nRows);
+      const [r0, r1] = chunkRange(t, nChunks, nRows, granule);
+      ctl[slot + RANGE_R0] = r0;
+      ctl[slot + RANGE_R1] = r1;
       Atomics.store(ctl, slot + RANGE_GEN, gen);
     }
+    ctl[N_CHUNKS] = nChunks;
+    ctl[N_ROWS] = nRows;
+    ctl[GRANULE] = granule;
+    Atomics.store(ctl, NEXT_CHUNK, nActive);
     if ((gen & 0xffff) === 0) {
       // Idle slots keep an old generation; restamp them half the counter range away so the 32-bit
       // counter cannot wrap around to their stale value.
@@ -209,17 +217,18 @@ export class WorkerPool {
     Atomics.store(ctl, GEN, gen);
     if (Atomics.load(ctl, WORKERS_SLEEPING) !== 0) Atomics.notify(ctl, GEN);
 
-    const r1 = ctl[RANGES + RANGE_R1];
     let ownError: unknown;
     try {
-      invokeKernel(f, args, args.length, 0, r1);
+      invokeKernel(f, args, args.length, 0, ctl[RANGES + RANGE_R1]);
+      runClaimedChunks(ctl, RANGES, f, args, args.length);
     } catch (e) {
       ownError = e ?? new Error('undefined thrown');
     }
     this.#awaitWorkers(fn, nActive - 1);
     if (ownError !== undefined) {
       this.#drainWorkerErrors();
-      throw new KernelError(fn, 0, [0, r1], (ownError as Error).message ?? String(ownError), { cause: ownError });
+      const rows = [ctl[RANGES + RANGE_R0], ctl[RANGES + RANGE_R1]] as const;
+      throw new KernelError(fn, 0, rows, (ownError as Error).message ?? String(ownError), { cause: ownError });
     }
     if (ctl[ERRORS] !== 0) this.#throwWorkerError(fn);
   }

@@ -4,7 +4,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import {
   ARGC, CALLER_SLEEPING, HOT, HOT_SPIN_MICROS, DEAD, DEAD_CODE, DONE, ERROR_FLAGS, ERRORS, GEN, KERNEL, N_ACTIVE, QUIT, RANGE_GEN,
-  RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, controlViews, invokeKernel, type KernelFn,
+  RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, controlViews, invokeKernel, runClaimedChunks, type KernelFn,
 } from './control-block.js';
 import { instantiateKernels, type KernelVariant } from './kernel-module.js';
 import { QUICK_SPINS, SpinBudget } from './spin-budget.js';
@@ -92,7 +92,10 @@ function serve(): void {
     if (Atomics.load(ctl, QUIT) !== 0) return;
     if (Atomics.load(ctl, slot + RANGE_GEN) !== seen) continue; // no rows for this thread this job
     try {
-      invokeKernel(kernels[ctl[KERNEL]], args, ctl[ARGC], ctl[slot + RANGE_R0], ctl[slot + RANGE_R1]);
+      const f = kernels[ctl[KERNEL]];
+      const argc = ctl[ARGC];
+      invokeKernel(f, args, argc, ctl[slot + RANGE_R0], ctl[slot + RANGE_R1]);
+      runClaimedChunks(ctl, slot, f, args, argc);
     } catch (e) {
       // Post the details before acknowledging, so they are queued by the time the caller looks.
       report(e, false);

@@ -29,7 +29,7 @@ function loggedRanges(log: Int32Array, nRows: number): Array<[number, number]> {
   return ranges;
 }
 
-test('run covers every row exactly once, in whole granules, over min(threads, granules) threads', async (t) => {
+test('run covers every row exactly once, in whole granules, in min(threads, granules) × chunksPerThread ranges', async (t) => {
   const rowCounts = [1, 2, 3, 5, 7, 16, 31, 64, 100, 1001];
   const granules = [1, 2, 4, 8, 32];
   for (const threads of [1, 2, 3, 5]) {
@@ -38,24 +38,45 @@ test('run covers every row exactly once, in whole granules, over min(threads, gr
     const maxRows = Math.max(...rowCounts);
     const countsPtr = arena.alloc(maxRows * 4); // [nRows] i32
     const logPtr = arena.alloc(maxRows * 4); // [nRows] i32
-    for (const nRows of rowCounts) {
-      for (const granule of granules) {
-        const what = `threads ${threads}, nRows ${nRows}, granule ${granule}`;
-        const counts = new Int32Array(memory.buffer, countsPtr, nRows).fill(0);
-        const log = new Int32Array(memory.buffer, logPtr, nRows).fill(-1);
-        pool.run('count_rows', [countsPtr], nRows, granule);
-        pool.run('log_range', [logPtr], nRows, granule);
-        assert.deepEqual([...counts], new Array(nRows).fill(1), what);
+    for (const chunksPerThread of [1, 4]) {
+      for (const nRows of rowCounts) {
+        for (const granule of granules) {
+          const what = `threads ${threads}, chunks per thread ${chunksPerThread}, nRows ${nRows}, granule ${granule}`;
+          const counts = new Int32Array(memory.buffer, countsPtr, nRows).fill(0);
+          const log = new Int32Array(memory.buffer, logPtr, nRows).fill(-1);
+          pool.run('count_rows', [countsPtr], nRows, granule, chunksPerThread);
+          pool.run('log_range', [logPtr], nRows, granule, chunksPerThread);
+          assert.deepEqual([...counts], new Array(nRows).fill(1), what);
 
-        const ranges = loggedRanges(log, nRows);
-        assert.equal(ranges.length, Math.min(threads, Math.ceil(nRows / granule)), what);
-        ranges.slice(0, -1).forEach(([r0, r1]) => assert.equal((r1 - r0) % granule, 0, `${what}: [${r0}, ${r1})`));
-        const sizes = ranges.map(([r0, r1]) => r1 - r0);
-        // Balanced: whole-granule shares differ by at most one granule (the last may be short).
-        assert.ok(Math.max(...sizes) - Math.min(...sizes.slice(0, -1), sizes[sizes.length - 1]) <= 2 * granule, `${what}: ${sizes}`);
+          const ranges = loggedRanges(log, nRows);
+          const nGranules = Math.ceil(nRows / granule);
+          const nActive = Math.min(threads, nGranules);
+          assert.equal(ranges.length, nActive === 1 ? 1 : Math.min(nGranules, nActive * chunksPerThread), what);
+          ranges.slice(0, -1).forEach(([r0, r1]) => assert.equal((r1 - r0) % granule, 0, `${what}: [${r0}, ${r1})`));
+          const sizes = ranges.map(([r0, r1]) => r1 - r0);
+          // Balanced: whole-granule shares differ by at most one granule (the last may be short).
+          assert.ok(Math.max(...sizes) - Math.min(...sizes.slice(0, -1), sizes[sizes.length - 1]) <= 2 * granule, `${what}: ${sizes}`);
+        }
       }
     }
   }
+});
+
+test('chunked runs: a slower thread does less, the others claim the chunks it has not started', async (t) => {
+  // The caller's first chunk (rows from 0) spins until every later row is done: with the 8 chunks
+  // of 2 threads × 4, only the worker claiming chunks 2-7 while the caller still sits in chunk 0
+  // lets it see that (one pre-assigned block of rows per thread would leave rows 8-31 undone).
+  const { pool, arena, memory } = await poolWith(2);
+  t.after(() => pool.dispose());
+  const nRows = 64;
+  const countsPtr = arena.alloc(nRows * 4);
+  const flagPtr = arena.alloc(8);
+  const i32 = new Int32Array(memory.buffer);
+  i32.fill(0, countsPtr >> 2, (countsPtr >> 2) + nRows);
+  i32.fill(0, flagPtr >> 2, (flagPtr >> 2) + 2);
+  pool.run('wait_for_rest', [countsPtr, nRows, flagPtr], nRows, 1, 4);
+  assert.equal(i32[flagPtr >> 2], 1, 'the rows after the first chunk were not all done while it waited');
+  assert.deepEqual([...i32.subarray(countsPtr >> 2, (countsPtr >> 2) + nRows)], new Array(nRows).fill(1));
 });
 
 test('nRows = 0 is a no-op and bad arguments are rejected by name', async (t) => {
@@ -67,6 +88,7 @@ test('nRows = 0 is a no-op and bad arguments are rejected by name', async (t) =>
   assert.deepEqual([...counts], [0, 0, 0, 0]);
   assert.throws(() => pool.run('no_such_kernel', [], 4), /no function export 'no_such_kernel'/);
   assert.throws(() => pool.run('count_rows', [countsPtr], 4, 0), /granule must be a positive integer/);
+  assert.throws(() => pool.run('count_rows', [countsPtr], 4, 1, 0), /chunksPerThread must be a positive integer/);
   assert.throws(() => pool.run('count_rows', [countsPtr], -1), /nRows must be a non-negative integer/);
   assert.throws(() => pool.run('count_rows', [countsPtr], 2.5), /nRows must be a non-negative integer/);
 });
@@ -163,6 +185,24 @@ test('a kernel error in a worker is re-thrown on the caller with the kernel name
   pool.run('abort_from', [30], 30);
   const countsPtr = arena.alloc(30 * 4);
   pool.run('count_rows', [countsPtr], 30);
+  assert.deepEqual([...new Int32Array(memory.buffer, countsPtr, 30)], new Array(30).fill(1));
+});
+
+test('a chunked run names the chunk that failed and stays usable', async (t) => {
+  const { pool, arena, memory } = await poolWith(3);
+  t.after(() => pool.dispose());
+  // 12 chunks of 2-3 rows (from 0, 2, 5, 7, ...); the threads that claim the chunks from row 20 fail.
+  const failing = ['20,22', '22,25', '25,27', '27,30'];
+  for (let i = 0; i < 20; i++) {
+    assert.throws(() => pool.run('abort_from', [20], 30, 1, 4), (e: unknown) => {
+      assert.ok(e instanceof KernelError);
+      assert.ok(failing.includes(e.rows.join(',')), `rows ${e.rows}`);
+      assert.match(e.message, /^kernel abort_from failed on thread \d \(rows \[2\d, [23]\d\)\): kernel abort: row range rejected$/);
+      return true;
+    });
+  }
+  const countsPtr = arena.alloc(30 * 4);
+  pool.run('count_rows', [countsPtr], 30, 1, 4);
   assert.deepEqual([...new Int32Array(memory.buffer, countsPtr, 30)], new Array(30).fill(1));
 });
 

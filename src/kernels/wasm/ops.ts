@@ -4,20 +4,24 @@ import { geluTable } from '../gelu-table.js';
 import { usesTiledAttention } from '../attention-path.js';
 import type { AttentionParams, AttentionShape, KVType, RopeParams, SegmentAttentionParams } from '../types.js';
 import type { WasmContext } from './context.js';
+import { prefillChunksFor } from './matmul.js';
 
 /** Below this much work (≈ f32 elements touched) an op runs on the calling thread: a fork-join costs more. */
 let inlineWork = Number(process.env.TSLLAMA_OPS_INLINE ?? 16 * 1024);
 /** Elementwise ranges start at multiples of this: whole 4-lane vectors and 8-wide f16 stores per thread. */
 const ELEMENT_GRANULE = 64;
 
-/** exports[fn](...args, 0, nRows) on this thread when the work is small, else split over the pool. */
-function runSplit(ctx: WasmContext, fn: string, args: number[], nRows: number, work: number, granule = 1): void {
+/**
+ * exports[fn](...args, 0, nRows) on this thread when the work is small, else split over the pool
+ * (in chunksPerThread chunks per thread, see WorkerPool.run).
+ */
+function runSplit(ctx: WasmContext, fn: string, args: number[], nRows: number, work: number, granule = 1, chunksPerThread = 1): void {
   if (nRows <= 0) return;
   if (work < inlineWork || ctx.pool.threads === 1) {
     ctx.pool.exports[fn](...args, 0, nRows);
     return;
   }
-  ctx.pool.run(fn, args, nRows, granule);
+  ctx.pool.run(fn, args, nRows, granule, chunksPerThread);
 }
 
 /** Tuning: work below `inlineWork` runs on the calling thread (tests set 0 to thread even tiny inputs). */
@@ -204,7 +208,7 @@ export function attentionWasm(ctx: WasmContext, p: AttentionParams): void {
     p.qPtr, p.kCachePtr, p.vCachePtr, p.outPtr, sc.units, sc.slots, sc.nSlots, sc.qHalf, T, p.pos0, H, Hkv, D,
     halfCache ? 1 : 0, p.scale, p.softcap, p.window,
   ];
-  runSplit(ctx, 'attention_units', args, units, 2 * T * H * keysPerQuery * D);
+  runSplit(ctx, 'attention_units', args, units, 2 * T * H * keysPerQuery * D, 1, prefillChunksFor(T));
 }
 
 /** i32 per segment in the table attention_segments / kv_store_segments read (kernels/ops_attention.ts). */
@@ -274,7 +278,7 @@ export function storeAndAttendWasm(ctx: WasmContext, p: SegmentAttentionParams):
     sc.extra, segments.length, p.qPtr, p.outPtr, sc.units, sc.slots, sc.nSlots, sc.qHalf, H, Hkv, D,
     halfCache ? 1 : 0, p.scale, p.softcap, p.window,
   ];
-  runSplit(ctx, 'attention_segments', args, units, work);
+  runSplit(ctx, 'attention_segments', args, units, work, 1, prefillChunksFor(T));
 }
 
 /** Kernels.topK: scores are copied into the 'sample' scratch, the result copied out (k entries). */

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setMatmulTuning, type MatmulTuning } from './matmul.js';
+import { DEFAULT_PREFILL_CHUNKS, setMatmulTuning, type MatmulTuning } from './matmul.js';
 
 export interface TuneEntry extends MatmulTuning {
   /** When it was measured (ISO time). */
@@ -30,9 +30,13 @@ function readAll(path: string): Record<string, TuneEntry> {
   }
 }
 
+/** The entry for key, or null when missing or invalid; entries written before prefillChunks existed get the default. */
 export function readTuning(key: string, path = tuneCachePath()): TuneEntry | null {
-  const e = readAll(path)[key];
-  return e && Number.isInteger(e.tokenBlock) && e.tokenBlock > 0 && e.tokenBlock % 4 === 0 ? e : null;
+  const e = readAll(path)[key] as Partial<TuneEntry> | undefined;
+  if (!e || !Number.isInteger(e.tokenBlock) || e.tokenBlock! <= 0 || e.tokenBlock! % 4 !== 0) return null;
+  const prefillChunks = e.prefillChunks ?? DEFAULT_PREFILL_CHUNKS;
+  if (!Number.isInteger(prefillChunks) || prefillChunks < 1) return null;
+  return { tokenBlock: e.tokenBlock!, prefillChunks, measured: String(e.measured ?? '') };
 }
 
 export function writeTuning(key: string, tuning: MatmulTuning, path = tuneCachePath()): void {
@@ -47,6 +51,6 @@ export function writeTuning(key: string, tuning: MatmulTuning, path = tuneCacheP
 /** Applies the cached choice for this machine, if any; returns it. */
 export function applyCachedTuning(key: string, path = tuneCachePath()): TuneEntry | null {
   const e = readTuning(key, path);
-  if (e) setMatmulTuning({ tokenBlock: e.tokenBlock });
+  if (e) setMatmulTuning({ tokenBlock: e.tokenBlock, prefillChunks: e.prefillChunks });
   return e;
 }

@@ -1,6 +1,8 @@
-// `tsllama tune`: times the GEMM token block on this machine and picks the fastest.
+// `tsllama tune`: times the GEMM token block on this machine and picks the fastest, then (on more
+// than one thread) the rows per job of a prefill matmul, as chunks per thread.
 // The token block is how many tokens' activations stay cache-resident while a thread's weight
 // panels stream past; too small re-reads weights, too large spills the activations out of L2.
+// Chunks per thread: more let threads even out a slower core, each costs one more kernel call.
 import { performance } from 'node:perf_hooks';
 import type { WeightFormat } from '../types.js';
 import type { WasmContext } from './context.js';
@@ -18,9 +20,16 @@ export interface TuneOptions {
   reps?: number;
   /** Called with each candidate's median milliseconds. */
   onResult?: (tokenBlock: number, ms: number) => void;
+  /** Candidate chunks per thread of a prefill matmul (timed only when the pool has several threads). */
+  prefillChunks?: number[];
+  /** Called with each chunk candidate's median milliseconds. */
+  onChunksResult?: (prefillChunks: number, ms: number) => void;
 }
 
-/** Measures each candidate token block, applies the fastest with setMatmulTuning and returns the tuning. */
+/**
+ * Measures each candidate token block, then (on several threads) each candidate chunks per thread at
+ * that block; applies the fastest of each with setMatmulTuning and returns the tuning.
+ */
 export function tuneMatmul(ctx: WasmContext, opts: TuneOptions = {}): MatmulTuning {
   const candidates = opts.tokenBlocks ?? [4, 8, 16, 32, 64, 128];
   const T = opts.tokens ?? 256;
@@ -43,10 +52,7 @@ export function tuneMatmul(ctx: WasmContext, opts: TuneOptions = {}): MatmulTuni
     for (let i = 0; i < T * K; i++) f32[(x >> 2) + i] = rand();
     const w = packWasm(ctx, format, 'f32', src, N, K, ctx.arena.alloc(packedSizeWasm(format, N, K)));
 
-    let best = before.tokenBlock;
-    let bestMs = Infinity;
-    for (const tokenBlock of candidates) {
-      setMatmulTuning({ tokenBlock });
+    const timeOnce = (): number => {
       matmulWasm(ctx, w, x, y, T); // warm-up
       const times: number[] = [];
       for (let r = 0; r < reps; r++) {
@@ -55,14 +61,25 @@ export function tuneMatmul(ctx: WasmContext, opts: TuneOptions = {}): MatmulTuni
         times.push(performance.now() - t0);
       }
       times.sort((a, b) => a - b);
-      const ms = times[times.length >> 1];
-      opts.onResult?.(tokenBlock, ms);
-      if (ms < bestMs) {
-        bestMs = ms;
-        best = tokenBlock;
+      return times[times.length >> 1];
+    };
+    const fastest = (knob: keyof MatmulTuning, candidates: number[], report?: (value: number, ms: number) => void): void => {
+      const set = (value: number): void => setMatmulTuning(knob === 'tokenBlock' ? { tokenBlock: value } : { prefillChunks: value });
+      let best = getMatmulTuning()[knob];
+      let bestMs = Infinity;
+      for (const value of candidates) {
+        set(value);
+        const ms = timeOnce();
+        report?.(value, ms);
+        if (ms < bestMs) {
+          bestMs = ms;
+          best = value;
+        }
       }
-    }
-    setMatmulTuning({ tokenBlock: best });
+      set(best);
+    };
+    fastest('tokenBlock', candidates, opts.onResult);
+    if (ctx.pool.threads > 1) fastest('prefillChunks', opts.prefillChunks ?? [1, 2, 4, 8], opts.onChunksResult);
     return getMatmulTuning();
   } catch (e) {
     setMatmulTuning(before);
