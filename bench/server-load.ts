@@ -210,6 +210,8 @@ async function main(argv: string[]): Promise<void> {
     }
     // Repeated stream counts (--streams 1,4,1,4): the best run of each, as the kernel benchmarks do
     // (the least disturbed one on a shared machine); every run is printed above.
+    // The median run of each too: with many alternating runs it is the steadier estimate (this
+    // machine's speed drifts over seconds, and a lucky best run can land on either side).
     const best = new Map<number, LoadResult>();
     for (const r of results) if (!best.has(r.streams) || r.tokensPerSecond > best.get(r.streams)!.tokensPerSecond) best.set(r.streams, r);
     const counts = [...best.keys()].sort((a, b) => a - b);
@@ -217,6 +219,13 @@ async function main(argv: string[]): Promise<void> {
       const lo = best.get(counts[0]!)!;
       const hi = best.get(counts.at(-1)!)!;
       console.log(`speed-up ${hi.streams} vs ${lo.streams} stream(s), best run of each: ${(hi.tokensPerSecond / lo.tokensPerSecond).toFixed(2)}× (${hi.tokensPerSecond.toFixed(0)} / ${lo.tokensPerSecond.toFixed(0)} tok/s)`);
+      const median = (s: number): number => {
+        const v = results.filter((r) => r.streams === s).map((r) => r.tokensPerSecond).sort((a, b) => a - b);
+        return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+      };
+      const mLo = median(lo.streams);
+      const mHi = median(hi.streams);
+      console.log(`speed-up ${hi.streams} vs ${lo.streams} stream(s), median run of each: ${(mHi / mLo).toFixed(2)}× (${mHi.toFixed(0)} / ${mLo.toFixed(0)} tok/s)`);
     }
     console.log(JSON.stringify(results.map(({ failures, ...r }) => ({ ...r, failures: failures.length }))));
   } finally {
