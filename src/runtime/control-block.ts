@@ -9,11 +9,11 @@
 //           until DONE == N_ACTIVE - 1.
 //   worker: spins on GEN, then Atomics.wait; on GEN = g it has rows iff its RANGE_GEN == g; then it
 //           runs them, Atomics.add(DONE, 1) and notifies the caller if the caller sleeps.
-// Chunked jobs: the rows are cut into N_CHUNKS chunks of whole granules (chunkRange); thread t's
+// Chunked jobs: the rows are cut into N_CHUNKS chunks of whole granules (chunkStart); thread t's
 // range is chunk t, and a thread that finishes it claims the next unclaimed chunk (Atomics.add on
-// NEXT_CHUNK) until none is left, so a thread that runs slower (a core that also takes interrupts,
-// a descheduled vCPU) does less of the job instead of holding the others at the join. Unchunked
-// jobs have N_CHUNKS = the active threads: nothing is left to claim.
+// NEXT_CHUNK) until none is left, so a thread that runs slower for a while (measured: the calling
+// thread's share of a prefill matmul ~8% slower than a worker's) does less of the job instead of
+// holding the others at the join. Unchunked jobs (N_CHUNKS = N_ACTIVE) skip the claiming.
 // Only threads with rows acknowledge, so a small job does not wait for idle workers to wake. The
 // caller rewrites a thread's slot only after that thread acknowledged its last job, and a worker
 // without rows never reads its range, so no one reads a half-written descriptor.
@@ -47,7 +47,7 @@ export const HOT = 41;
 /** How long workers spin between ops during a burst (µs): long enough to bridge the caller's serial
  *  work between two ops, short enough not to hold a core when the machine is oversubscribed. */
 export const HOT_SPIN_MICROS = Number(process.env.TSLLAMA_HOT_SPIN ?? 2000);
-/** The job's chunking: chunks, rows, rows per granule (see chunkRange). */
+/** The job's chunking: chunks, rows, rows per granule (see chunkStart). */
 export const N_CHUNKS = 42;
 export const N_ROWS = 43;
 export const GRANULE = 44;
@@ -96,27 +96,29 @@ export function controlViews(memory: WebAssembly.Memory): ControlViews {
 export type KernelFn = (...args: number[]) => number | void;
 
 /**
- * Rows [r0, r1) of chunk c of nChunks over nRows rows in granules of `granule` rows: chunk c takes
- * granules [⌊c·G/n⌋, ⌊(c+1)·G/n⌋) of the G = ⌈nRows/granule⌉, so chunk sizes differ by at most one
- * granule and only the last chunk's end is cut to nRows.
+ * First row of chunk c of nChunks over nRows rows in granules of `granule` rows (chunk c ends where
+ * chunk c + 1 starts): chunk c takes granules [⌊c·G/n⌋, ⌊(c+1)·G/n⌋) of the G = ⌈nRows/granule⌉,
+ * so chunk sizes differ by at most one granule and only the last chunk's end is cut to nRows.
+ * A number, not a pair: the pool computes it per thread on every op, decode included.
  */
-export function chunkRange(c: number, nChunks: number, nRows: number, granule: number): [number, number] {
+export function chunkStart(c: number, nChunks: number, nRows: number, granule: number): number {
   const nGranules = Math.ceil(nRows / granule);
-  const g0 = Math.floor((c * nGranules) / nChunks);
-  const g1 = Math.floor(((c + 1) * nGranules) / nChunks);
-  return [g0 * granule, Math.min(g1 * granule, nRows)];
+  return Math.min(Math.floor((c * nGranules) / nChunks) * granule, nRows);
 }
 
 /**
- * Claims chunks after a thread's first until none is left and runs `f` on each. Each chunk's rows
- * go into the thread's range slot first, so after a throw the slot names the rows that failed.
+ * Claims chunks after a thread's first until none is left and runs `f` on each (nothing for an
+ * unchunked job). Each chunk's rows go into the thread's range slot first, so after a throw the
+ * slot names the rows that failed.
  */
 export function runClaimedChunks(ctl: Int32Array, slot: number, f: KernelFn, args: ArrayLike<number>, argc: number): void {
   const nChunks = ctl[N_CHUNKS];
+  if (nChunks <= ctl[N_ACTIVE]) return;
   const nRows = ctl[N_ROWS];
   const granule = ctl[GRANULE];
   for (let c = Atomics.add(ctl, NEXT_CHUNK, 1); c < nChunks; c = Atomics.add(ctl, NEXT_CHUNK, 1)) {
-    const [r0, r1] = chunkRange(c, nChunks, nRows, granule);
+    const r0 = chunkStart(c, nChunks, nRows, granule);
+    const r1 = chunkStart(c + 1, nChunks, nRows, granule);
     ctl[slot + RANGE_R0] = r0;
     ctl[slot + RANGE_R1] = r1;
     invokeKernel(f, args, argc, r0, r1);

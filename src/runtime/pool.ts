@@ -6,7 +6,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   ARGC, CALLER_SLEEPING, HOT, DEAD, DEAD_CODE, DONE, ERROR_FLAGS, ERRORS, GEN, GRANULE, KERNEL, MAX_ARGS, MAX_THREADS, N_ACTIVE,
-  N_CHUNKS, N_ROWS, NEXT_CHUNK, QUIT, RANGE_GEN, RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, chunkRange,
+  N_CHUNKS, N_ROWS, NEXT_CHUNK, QUIT, RANGE_GEN, RANGE_R0, RANGE_R1, RANGE_STRIDE, RANGES, WORKERS_SLEEPING, chunkStart,
   controlViews, invokeKernel, runClaimedChunks,
   type KernelFn,
 } from './control-block.js';
@@ -195,9 +195,8 @@ export class WorkerPool {
     const gen = (ctl[GEN] + 1) | 0;
     for (let t = 0; t < nActive; t++) {
       const slot = RANGES + RANGE_STRIDE * t;
-      const [r0, r1] = chunkRange(t, nChunks, nRows, granule);
-      ctl[slot + RANGE_R0] = r0;
-      ctl[slot + RANGE_R1] = r1;
+      ctl[slot + RANGE_R0] = chunkStart(t, nChunks, nRows, granule);
+      ctl[slot + RANGE_R1] = chunkStart(t + 1, nChunks, nRows, granule);
       Atomics.store(ctl, slot + RANGE_GEN, gen);
     }
     ctl[N_CHUNKS] = nChunks;
