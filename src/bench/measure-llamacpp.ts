@@ -1,7 +1,7 @@
 // llama.cpp's side of one benchmark configuration, through node-llama-cpp's prebuilt CPU binary
 // (a devDependency; never downloaded or compiled here). Runs inside a child process, alone.
 import type { Token } from 'node-llama-cpp';
-import { randomPromptIds, rssMiB, seconds, warmupDecodeSteps } from './prompt.js';
+import { batchedDecodeIds, randomPromptIds, rssMiB, seconds, warmupDecodeSteps } from './prompt.js';
 import type { BenchJob, SideResult } from './types.js';
 
 export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
@@ -59,10 +59,38 @@ export async function measureLlamaCpp(job: BenchJob): Promise<SideResult> {
     const tg = job.gen / seconds(tg0);
     const info = `llama.cpp ${llama.llamaCppRelease.release} (${llama.buildType}), ${ctx.currentThreads} threads, flash attention`;
     await ctx.dispose();
-    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, info };
+    const tgBatch = job.streams > 1 ? await measureBatchedDecode(model, job, nVocab) : undefined;
+    return { rss_mb: rss, load_s: loadS, pp, tg, ttft_ms: ttftMs, ...(tgBatch !== undefined ? { tg_batch: tgBatch } : {}), info };
   } finally {
     await model.dispose();
     await llama.dispose();
+  }
+}
+
+/**
+ * tg_batch on llama.cpp: a context with job.streams sequences; each step evaluates one token on
+ * every sequence at once, which node-llama-cpp's batching (dispatch on the next cycle) puts in one
+ * llama_decode, as llama.cpp's server batches its slots.
+ */
+async function measureBatchedDecode(model: import('node-llama-cpp').LlamaModel, job: BenchJob, nVocab: number): Promise<number> {
+  const warm = warmupDecodeSteps();
+  const prompt = randomPromptIds(job.prompts[0], nVocab, job.seed) as Token[];
+  const perSequence = prompt.length + warm + job.gen + 8;
+  const ctx = await model.createContext({
+    contextSize: perSequence, batchSize: Math.max(prompt.length, job.streams), threads: job.threads, flashAttention: true, sequences: job.streams,
+  });
+  try {
+    const seqs = Array.from({ length: job.streams }, () => ctx.getSequence());
+    for (const q of seqs) await q.evaluateWithoutGeneratingNewTokens(prompt);
+    const steps = batchedDecodeIds(job.streams, warm + job.gen, nVocab, job.seed + 2);
+    let t0 = 0;
+    for (let i = 0; i < steps.length; i++) {
+      if (i === warm) t0 = performance.now();
+      await Promise.all(seqs.map((q, k) => q.evaluateWithoutGeneratingNewTokens([steps[i]![k]!] as Token[])));
+    }
+    return (job.streams * job.gen) / seconds(t0);
+  } finally {
+    await ctx.dispose();
   }
 }
 

@@ -1,6 +1,6 @@
 // Best-of merging of repeated benchmark measurements (`tsllama bench --rounds N`): on a shared
 // machine interference only ever slows a run down, so each figure keeps its best round — the
-// highest tokens/s, the lowest ttft — for both engines alike.
+// highest tokens/s (prefill, generation, batched generation), the lowest ttft — for both engines alike.
 import { isResult, type SideResult } from './types.js';
 
 /** Per field the better of two measurements of one configuration; an error only when both failed. */
@@ -16,6 +16,7 @@ export function bestOf(a: SideResult | { error: string }, b: SideResult | { erro
     pp,
     tg: faster.tg,
     ttft_ms: Math.min(a.ttft_ms, b.ttft_ms),
+    ...(a.tg_batch !== undefined || b.tg_batch !== undefined ? { tg_batch: Math.max(a.tg_batch ?? 0, b.tg_batch ?? 0) } : {}),
     // the info of the generation run kept: it names the decode thread mode behind that figure
     info: faster.info,
   };

@@ -37,3 +37,12 @@ export function argmax(x: ArrayLike<number>): number {
 export function warmupDecodeSteps(): number {
   return THREAD_MODE_SETTLED_AFTER + 1;
 }
+
+/**
+ * The ids fed in the batched-decode measurement: per step, one id per stream (the same seeded
+ * stream for both engines, so neither side's sampling is timed).
+ */
+export function batchedDecodeIds(streams: number, steps: number, nVocab: number, seed: number): number[][] {
+  const flat = randomPromptIds(streams * steps, nVocab, seed);
+  return Array.from({ length: steps }, (_, i) => flat.slice(i * streams, (i + 1) * streams));
+}

@@ -26,6 +26,8 @@ export interface BenchOptions {
   reps: number;
   /** Child processes per configuration and engine, alternating engines; each figure keeps its best (merge.ts). */
   rounds: number;
+  /** Sequences decoding together for the batched generation figure (≤ 1: skipped). */
+  streams: number;
   cacheDir: string;
   /** Progress lines (stderr in the CLI). */
   log: (line: string) => void;
@@ -66,7 +68,7 @@ export async function resolveBackend(b: BenchBackend | 'auto'): Promise<BenchBac
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const backend = await resolveBackend(o.backend);
   const fileFor = (mode: QuantMode): string => o.model ?? ensureSynthModel(o.preset, FILE_TYPE_FOR_MODE[mode], o.cacheDir, 1, o.log);
-  const base = { backend, prompts: o.prompts, gen: o.gen, seed: o.seed, reps: o.reps };
+  const base = { backend, prompts: o.prompts, gen: o.gen, seed: o.seed, reps: o.reps, streams: o.streams };
   const rows: BenchRow[] = [];
   const maxThreads = Math.max(...o.threads);
   for (const mode of o.quants) {
@@ -93,12 +95,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     }
     for (const t of o.threads) {
       const row: BenchRow = { mode, threads: t, files: { ours: file, llamacpp: file }, ours: ours.get(t)!, llamacpp: o.llamacpp ? llama.get(t) ?? null : null };
-      let best: { tg: number; threads: number } | undefined;
-      for (let u = 1; u <= t; u++) {
-        const r = llama.get(u);
-        if (isResult(r) && (!best || r.tg > best.tg)) best = { tg: r.tg, threads: u };
-      }
+      const best = bestOverThreads(llama, t, (r) => r.tg);
       if (best) row.llamacppTgBest = best;
+      const batchBest = bestOverThreads(llama, t, (r) => r.tg_batch);
+      if (batchBest) row.llamacppBatchBest = batchBest;
       rows.push(row);
     }
   }
@@ -110,9 +110,27 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     gen: o.gen,
     seed: o.seed,
     rounds: o.rounds,
+    streams: o.streams,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     node: process.version,
     rows,
   };
+}
+
+/**
+ * llama.cpp's best figure over thread counts 1..t and the count that won: node-llama-cpp's own JS
+ * thread competes with llama.cpp's, so on a small machine its generation can be slower with more
+ * threads; rows compare with its best at up to the same count.
+ */
+function bestOverThreads(
+  results: Map<number, SideResult | { error: string }>, t: number, figure: (r: SideResult) => number | undefined,
+): { tg: number; threads: number } | undefined {
+  let best: { tg: number; threads: number } | undefined;
+  for (let u = 1; u <= t; u++) {
+    const r = results.get(u);
+    const v = isResult(r) ? figure(r) : undefined;
+    if (v !== undefined && (!best || v > best.tg)) best = { tg: v, threads: u };
+  }
+  return best;
 }

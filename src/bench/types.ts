@@ -20,6 +20,11 @@ export interface BenchJob {
   seed: number;
   /** Timed repetitions of each prefill (the best is kept). */
   reps: number;
+  /**
+   * Sequences that decode together for the batched generation figure (tg_batch): each one token
+   * per step, all in one forward pass, as the server decodes its streams. ≤ 1: not measured.
+   */
+  streams: number;
 }
 
 /** What one engine measured in one configuration. */
@@ -33,6 +38,12 @@ export interface SideResult {
   tg: number;
   /** Prefill of the first prompt length plus the first greedy token, ms. */
   ttft_ms: number;
+  /**
+   * Aggregate generation tokens/s of BenchJob.streams sequences decoding together (one token each
+   * per step, one batched forward per step) after a prompt of the first length each; absent when
+   * streams ≤ 1.
+   */
+  tg_batch?: number;
   /** Extra facts (kernel name, llama.cpp build). */
   info?: string;
 }
@@ -46,6 +57,8 @@ export interface BenchRow {
   llamacpp: SideResult | { error: string } | null;
   /** llama.cpp's generation: best over thread counts 1..threads, and the count that won. */
   llamacppTgBest?: { tg: number; threads: number };
+  /** The same for llama.cpp's batched generation (tg_batch). */
+  llamacppBatchBest?: { tg: number; threads: number };
 }
 
 export interface BenchReport {
@@ -57,6 +70,8 @@ export interface BenchReport {
   seed: number;
   /** Child processes per configuration and engine; each figure is the best of them. */
   rounds: number;
+  /** Sequences of the batched generation figure (≤ 1: not measured). */
+  streams: number;
   cpu: string;
   cores: number;
   node: string;

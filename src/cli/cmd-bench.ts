@@ -11,6 +11,7 @@ import { PRESETS, presetNames } from '../synth/presets.js';
 const OPTIONS = {
   prompt: { type: 'list', short: 'p', help: 'prefill lengths, each run as one batch (default 128,512)' },
   gen: { type: 'number', short: 'n', help: 'generated tokens for tg (default 64)' },
+  streams: { type: 'number', help: 'sequences decoding together for the batched tg figure, as the server batches its streams (default 4; 1 skips it)' },
   quant: { type: 'list', default: 'fp32,q8,q4', help: 'tsllama quant modes (llama.cpp runs F32 / Q8_0 / Q4_0 files)' },
   threads: { type: 'list', short: 't', help: 'thread counts (default 1,2)' },
   preset: { type: 'string', help: `synthetic model when no file is given: ${presetNames().join(', ')} (default smollm2-135m)` },
@@ -62,6 +63,8 @@ export function benchOptionsFromArgs(argv: string[], log: (s: string) => void): 
   if (!Number.isInteger(reps) || reps < 1) throw new UsageError(`--reps needs a positive integer, got ${reps}`);
   const rounds = options.rounds ?? (quick ? 1 : 2);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds needs a positive integer, got ${rounds}`);
+  const streams = options.streams ?? 4;
+  if (!Number.isInteger(streams) || streams < 1) throw new UsageError(`--streams needs a positive integer, got ${streams}`);
   const seed = options.seed ?? 42;
   if (!Number.isInteger(seed)) throw new UsageError(`--seed needs an integer, got ${seed}`);
   return {
@@ -76,6 +79,7 @@ export function benchOptionsFromArgs(argv: string[], log: (s: string) => void): 
     seed,
     reps,
     rounds,
+    streams,
     cacheDir: benchCacheDir(),
     log,
     json: options.json,

@@ -18,6 +18,12 @@ test('the info travels with the kept generation figure (it names the decode thre
   assert.equal((bestOf(side({ tg: 100, info: 'first' }), side({ tg: 99, info: 'second' })) as SideResult).info, 'first');
 });
 
+test('the batched generation figure keeps its best round; absent in both rounds, it stays absent', () => {
+  assert.equal((bestOf(side({ tg_batch: 300 }), side({ tg_batch: 340 })) as SideResult).tg_batch, 340);
+  assert.equal((bestOf(side({ tg_batch: 300 }), side({})) as SideResult).tg_batch, 300);
+  assert.ok(!('tg_batch' in (bestOf(side({}), side({})) as SideResult)));
+});
+
 test('a failed round is dropped; two failures stay a failure', () => {
   const ok = side({});
   assert.equal(bestOf({ error: 'child died' }, ok), ok);
