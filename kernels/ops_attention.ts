@@ -855,9 +855,9 @@ function accumulateValuesHalfPair(
 }
 
 /**
- * oRow[0, D) += Σ_j p[j] · v_j over n cache rows from vp, key by key. 32 output dims stay in
- * registers per pass: eight independent multiply-add chains cover the madd latency (with four,
- * each key waited on the previous one).
+ * oRow[0, D) += Σ_j p[j] · v_j over n cache rows from vp, key by key, 16 output dims (four
+ * chains) per pass. 32 dims per pass (eight chains) measured slower: decode at 1000 keys, 9 heads
+ * of 64 dims, 164 → 184 µs per layer with an f16 cache in fast math, 123 → 141 with an f32 cache.
  */
 // @ts-ignore: decorator
 @inline
