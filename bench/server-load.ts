@@ -3,13 +3,17 @@
 // (status, SSE framing, JSON chunks, a finish reason, usage, [DONE]); prints p50/p95 latency and
 // aggregate generated tokens/s per stream count.
 //
-//   node dist/bench/server-load.js [model.gguf] [--requests 50] [--streams 1,4] [--max-tokens 32]
+//   node dist/bench/server-load.js [model.gguf] [--requests 50] [--streams 1,4] [--max-tokens 32] [--llamacpp]
 //
 // The server runs in a child process (`tsllama serve`), so client and server do not share a thread.
+// --llamacpp: afterwards, once the server has stopped, the same workload through node-llama-cpp
+// (llamacpp-streams.ts) and a table of both side by side.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { measureLlamaCppStreams, type LlamaStreamsRun } from './llamacpp-streams.js';
+import { loadRequest, percentile } from './load-prompts.js';
 
 export interface LoadOptions {
   /** Base URL of the server (no /v1). */
@@ -60,8 +64,6 @@ function serverDelta(a: ServerCounters | null, b: ServerCounters | null): LoadRe
     computeUsPerToken: ((b.computeSeconds - a.computeSeconds) * 1e6) / (b.generatedTokens - a.generatedTokens),
   };
 }
-
-const PROMPTS = ['Once upon a time', 'The little dog', 'Lily and Tom went', 'One day, a girl named Sue', 'The sun was', 'A big red ball'];
 
 // node:http with a keep-alive agent: fetch() costs the client ~2 ms of CPU per request, which on a
 // small machine would compete with the server being measured.
@@ -117,11 +119,6 @@ function checkStream(contentType: string, text: string): number {
   return usage.completion_tokens;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const before = await serverCounters(o.url);
   const latencies: number[] = [];
@@ -130,9 +127,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: o.streams }, async (_, s) => {
     for (let r = 0; r < o.requestsPerStream; r++) {
+      const { prompt, seed } = loadRequest(s, r, o.requestsPerStream);
       const body = {
-        prompt: PROMPTS[(s * o.requestsPerStream + r) % PROMPTS.length], max_tokens: o.maxTokens, seed: s * 1000 + r,
-        stream: o.stream ?? true, stream_options: { include_usage: true }, ...o.extraBody,
+        prompt, max_tokens: o.maxTokens, seed, stream: o.stream ?? true, stream_options: { include_usage: true }, ...o.extraBody,
       };
       const start = performance.now();
       try {
@@ -198,10 +195,10 @@ async function main(argv: string[]): Promise<void> {
   const quant = flag('quant', '');
   const serveArgs = ['--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256'];
   const { url, child } = await spawnServer(model, quant ? [...serveArgs, '--quant', quant] : serveArgs);
+  const results: LoadResult[] = [];
   try {
     // Warm-up: JIT tiers of the server's paths at each stream count.
     for (const s of streams) await runLoad({ url, streams: s, requestsPerStream: 10, maxTokens, extraBody: { ignore_eos: true } });
-    const results: LoadResult[] = [];
     for (const s of streams) {
       const r = await runLoad({ url, streams: s, requestsPerStream: requests, maxTokens, extraBody: { ignore_eos: true } });
       console.log(formatLoadResult(r));
@@ -212,25 +209,77 @@ async function main(argv: string[]): Promise<void> {
     // (the least disturbed one on a shared machine); every run is printed above.
     // The median run of each too: with many alternating runs it is the steadier estimate (this
     // machine's speed drifts over seconds, and a lucky best run can land on either side).
-    const best = new Map<number, LoadResult>();
-    for (const r of results) if (!best.has(r.streams) || r.tokensPerSecond > best.get(r.streams)!.tokensPerSecond) best.set(r.streams, r);
-    const counts = [...best.keys()].sort((a, b) => a - b);
+    const counts = [...new Set(results.map((r) => r.streams))].sort((a, b) => a - b);
     if (counts.length >= 2) {
-      const lo = best.get(counts[0]!)!;
-      const hi = best.get(counts.at(-1)!)!;
-      console.log(`speed-up ${hi.streams} vs ${lo.streams} stream(s), best run of each: ${(hi.tokensPerSecond / lo.tokensPerSecond).toFixed(2)}× (${hi.tokensPerSecond.toFixed(0)} / ${lo.tokensPerSecond.toFixed(0)} tok/s)`);
-      const median = (s: number): number => {
-        const v = results.filter((r) => r.streams === s).map((r) => r.tokensPerSecond).sort((a, b) => a - b);
-        return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-      };
-      const mLo = median(lo.streams);
-      const mHi = median(hi.streams);
-      console.log(`speed-up ${hi.streams} vs ${lo.streams} stream(s), median run of each: ${(mHi / mLo).toFixed(2)}× (${mHi.toFixed(0)} / ${mLo.toFixed(0)} tok/s)`);
+      const lo = counts[0]!;
+      const hi = counts.at(-1)!;
+      const best = (s: number): number => Math.max(...results.filter((r) => r.streams === s).map((r) => r.tokensPerSecond));
+      console.log(`speed-up ${hi} vs ${lo} stream(s), best run of each: ${(best(hi) / best(lo)).toFixed(2)}× (${best(hi).toFixed(0)} / ${best(lo).toFixed(0)} tok/s)`);
+      const mLo = medianTokensPerSecond(results, lo);
+      const mHi = medianTokensPerSecond(results, hi);
+      console.log(`speed-up ${hi} vs ${lo} stream(s), median run of each: ${(mHi / mLo).toFixed(2)}× (${mHi.toFixed(0)} / ${mLo.toFixed(0)} tok/s)`);
     }
     console.log(JSON.stringify(results.map(({ failures, ...r }) => ({ ...r, failures: failures.length }))));
   } finally {
     await stopServer(child);
   }
+  if (argv.includes('--llamacpp')) {
+    // llama.cpp at every thread count up to ours: on a small machine node-llama-cpp's JavaScript
+    // thread competes with llama.cpp's, so fewer threads can win; each stream count keeps its best.
+    const threads = Number(flag('threads', '1'));
+    const byThreads = new Map<number, LlamaStreamsRun[]>();
+    for (let t = 1; t <= threads; t++) {
+      const runs = await measureLlamaCppStreams({ model, streams, requestsPerStream: requests, maxTokens, threads: t });
+      for (const r of runs) {
+        console.log(`llama.cpp ${t} thread(s), ${r.streams} stream(s) × ${requests} requests: ${r.completionTokens} tokens in ${r.wallSeconds.toFixed(2)} s → ${r.tokensPerSecond.toFixed(1)} tok/s, latency p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms`);
+      }
+      byThreads.set(t, runs);
+    }
+    console.log(sideBySide(results, bestThreadsPerCount(byThreads)));
+  }
+}
+
+/** Per stream count, the runs of the thread count whose median run was fastest (labelled with it). */
+export function bestThreadsPerCount(byThreads: ReadonlyMap<number, readonly LlamaStreamsRun[]>): (LlamaStreamsRun & { threads: number })[] {
+  const out: (LlamaStreamsRun & { threads: number })[] = [];
+  const counts = new Set([...byThreads.values()].flatMap((runs) => runs.map((r) => r.streams)));
+  for (const s of counts) {
+    let best: { threads: number; median: number } | null = null;
+    for (const [threads, runs] of byThreads) {
+      const median = medianTokensPerSecond(runs, s);
+      if (!best || median > best.median) best = { threads, median };
+    }
+    for (const r of byThreads.get(best!.threads)!) if (r.streams === s) out.push({ ...r, threads: best!.threads });
+  }
+  return out;
+}
+
+/** Median tokens/s of the runs with `streams` streams. */
+export function medianTokensPerSecond(runs: readonly { streams: number; tokensPerSecond: number }[], streams: number): number {
+  const v = runs.filter((r) => r.streams === streams).map((r) => r.tokensPerSecond).sort((a, b) => a - b);
+  return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
+/** Markdown: median tokens/s per stream count, tsllama's server beside llama.cpp in-process, and each one's speed-up. */
+export function sideBySide(ours: readonly { streams: number; tokensPerSecond: number }[], theirs: readonly (LlamaStreamsRun & { threads?: number })[]): string {
+  const counts = [...new Set(ours.map((r) => r.streams))].sort((a, b) => a - b);
+  const lines = [
+    '',
+    '| streams | tsllama server tok/s (median run) | llama.cpp in-process tok/s (median run) | tsllama / llama.cpp |',
+    '|---|---|---|---|',
+  ];
+  for (const s of counts) {
+    const o = medianTokensPerSecond(ours, s);
+    const l = medianTokensPerSecond(theirs, s);
+    const t = theirs.find((r) => r.streams === s)?.threads;
+    lines.push(`| ${s} | ${o.toFixed(0)} | ${l.toFixed(0)}${t !== undefined ? ` (t=${t})` : ''} | ${(o / l).toFixed(2)}× |`);
+  }
+  if (counts.length >= 2) {
+    const [lo, hi] = [counts[0]!, counts.at(-1)!];
+    const up = (runs: readonly { streams: number; tokensPerSecond: number }[]): string => `${(medianTokensPerSecond(runs, hi) / medianTokensPerSecond(runs, lo)).toFixed(2)}×`;
+    lines.push(`| ${hi} ÷ ${lo} | ${up(ours)} | ${up(theirs)} | |`);
+  }
+  return lines.join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
