@@ -3,7 +3,8 @@
 // (status, SSE framing, JSON chunks, a finish reason, usage, [DONE]); prints p50/p95 latency and
 // aggregate generated tokens/s per stream count.
 //
-//   node dist/bench/server-load.js [model.gguf] [--requests 50] [--streams 1,4] [--max-tokens 32] [--llamacpp]
+//   node dist/bench/server-load.js [model.gguf] [--requests 50] [--streams 1,4] [--max-tokens 32]
+//                                  [--quant q8] [--kv-type f16] [--threads 1] [--llamacpp]
 //
 // The server runs in a child process (`tsllama serve`), so client and server do not share a thread.
 // --llamacpp: afterwards, once the server has stopped, the same workload through node-llama-cpp
@@ -193,8 +194,12 @@ async function main(argv: string[]): Promise<void> {
   const streams = flag('streams', '1,4').split(',').map(Number);
   const maxTokens = Number(flag('max-tokens', '32'));
   const quant = flag('quant', '');
-  const serveArgs = ['--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256'];
-  const { url, child } = await spawnServer(model, quant ? [...serveArgs, '--quant', quant] : serveArgs);
+  const kvType = flag('kv-type', '');
+  const serveArgs = [
+    '--parallel', String(Math.max(...streams)), '--threads', flag('threads', '1'), '--ctx', '256',
+    ...(quant ? ['--quant', quant] : []), ...(kvType ? ['--kv-type', kvType] : []),
+  ];
+  const { url, child } = await spawnServer(model, serveArgs);
   const results: LoadResult[] = [];
   try {
     // Warm-up: JIT tiers of the server's paths at each stream count.

@@ -36,3 +36,9 @@ export function kvRegionBytes(cfg: ModelConfig, nCtx: number, kvType: KVType): n
 function align64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
+
+/** Validates a KV cache precision from options or the command line. */
+export function parseKvType(v: string): KVType {
+  if (v === 'f16' || v === 'f32') return v;
+  throw new Error(`unknown KV cache type "${v}" (expected f16 or f32)`);
+}

@@ -4,13 +4,13 @@
 import type { KVType } from '../kernels/types.js';
 import type { Model } from '../model/model.js';
 import { Sampler, StopMatcher, type SamplingParams } from '../sampling/index.js';
-import type { KVCache } from './kv-cache.js';
+import { parseKvType, type KVCache } from './kv-cache.js';
 import { StatsRecorder, type GenerationStats } from './stats.js';
 
 export interface SessionOptions {
   /** KV rows (default: the model's context length). */
   contextLength?: number;
-  /** KV cache element type (default f16, as llama.cpp). */
+  /** KV cache element type (default: the model's, LoadOptions.kvType: f16 unless chosen). */
   kvType?: KVType;
 }
 
@@ -59,7 +59,12 @@ export class Session {
   constructor(readonly model: Model, opts: SessionOptions = {}) {
     this.nCtx = opts.contextLength ?? model.defaultContext;
     if (!Number.isInteger(this.nCtx) || this.nCtx < 1) throw new Error(`contextLength must be a positive integer, got ${this.nCtx}`);
-    this.kv = model.allocKV(this.nCtx, opts.kvType ?? 'f16');
+    this.kv = model.allocKV(this.nCtx, parseKvType(opts.kvType ?? model.kvType));
+  }
+
+  /** The KV cache's element type. */
+  get kvType(): KVType {
+    return this.kv.kvType;
   }
 
   /** Tokens in the cache (the next token's position). */

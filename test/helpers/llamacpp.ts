@@ -15,6 +15,8 @@ export interface LlamaCppOptions {
   batchSize?: number;
   /** llama.cpp's flash-attention path (default true: the goldens were made with it). */
   flashAttention?: boolean;
+  /** K and V cache element type (default f16, llama.cpp's default). */
+  kvType?: 'f16' | 'f32';
 }
 
 export interface GreedyResult {
@@ -80,6 +82,7 @@ async function withContext<T>(modelPath: string, nTokens: number, opts: LlamaCpp
     threads: opts.threads ?? 1,
     flashAttention: opts.flashAttention ?? true,
     sequences: 1,
+    ...(opts.kvType === 'f32' ? { experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const : {}),
   });
   try {
     return await body(ctx);

@@ -141,6 +141,7 @@ describe('bad input', () => {
   test('bad CLI options', () => {
     assertCleanCliError(cli('run', '/dev/null', 'hi', '--quant', 'q3'), /unknown quant mode "q3"/);
     assertCleanCliError(cli('run', '/dev/null', 'hi', '--threads', 'x'), /--threads needs a number/);
+    assertCleanCliError(cli('run', '/dev/null', 'hi', '--kv-type', 'f8'), /--kv-type: unknown KV cache type "f8" \(expected f16 or f32\)/);
     assertCleanCliError(cli('frobnicate'), /unknown command/);
   });
 });
