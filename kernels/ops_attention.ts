@@ -318,8 +318,12 @@ function attentionRun(
           const blockFrom = (a - j0) >> 3;
           const blockTo = (b - j0) >> 3; // inclusive
           scoreKeysBlocked(qRow, kTile, blockFrom, blockTo - blockFrom + 1, headDim, scale, softcap, scoreBuf);
-        } else {
-          scoreKeys(qRow, kHead + (<usize>a) * cacheStride, cacheStride, n, headDim, scale, softcap, scores);
+        } else if (((h - h0) & 1) == 0) {
+          // f32 cache: heads h and h + 1 score the same keys together (scorePairKeys), head h + 1's
+          // scores going to its own scratch; an odd last head alone
+          const kFirst = kHead + (<usize>a) * cacheStride;
+          if (h + 1 < h1) scorePairKeys(qRow, qRow + headBytes, kFirst, cacheStride, n, headDim, scale, softcap, scores, scores + unitBytes);
+          else scoreKeys(qRow, kFirst, cacheStride, n, headDim, scale, softcap, scores);
         }
         const vFirst = vRows + (<usize>(a - j0)) * vStride;
         if (halfAcc) {
@@ -338,7 +342,12 @@ function attentionRun(
           }
         } else {
           softmaxStep(scores, n, mAt, lAt, oRow, headDim);
-          accumulateValues(oRow, scores, n, vFirst, vStride, headDim);
+          // Heads h - 1 and h share these V rows: accumulated together (accumulatePair: each V load
+          // feeds both, eight chains instead of four), each head's arithmetic unchanged.
+          const second = ((h - h0) & 1) == 1;
+          if (!second && h + 1 < h1) continue; // accumulated together with head h + 1
+          if (second) accumulatePair(oRow - headBytes, oRow, scores - unitBytes, scores, n, vFirst, vStride, headDim);
+          else accumulateValues(oRow, scores, n, vFirst, vStride, headDim);
         }
       }
     }
@@ -547,33 +556,72 @@ function scoreKeysBlocked(qRow: usize, kTile: usize, blockFrom: i32, nBlocks: i3
 // @ts-ignore: decorator
 @inline
 function scoreKeys(qRow: usize, kp: usize, kvStride: usize, n: i32, headDim: i32, scale: f32, softcap: f32, scores: usize): void {
+  scoreKeysOneOrTwo(false, qRow, 0, kp, kvStride, n, headDim, scale, softcap, scores, 0);
+}
+
+/**
+ * scoreKeys for two queries (heads A and B of one KV head) over the same n cache rows, each key's
+ * row loaded once for both: bit-identical to scoring each alone.
+ */
+// @ts-ignore: decorator
+@inline
+function scorePairKeys(
+  qA: usize, qB: usize, kp: usize, kvStride: usize, n: i32, headDim: i32, scale: f32, softcap: f32, scoresA: usize, scoresB: usize,
+): void {
+  scoreKeysOneOrTwo(true, qA, qB, kp, kvStride, n, headDim, scale, softcap, scoresA, scoresB);
+}
+
+/**
+ * The body of scoreKeys (two = false) and scorePairKeys (two = true; a constant at each inlined
+ * call site, so the other query's code drops out): 4 keys per pass, and a second query reuses each
+ * key load. Every score takes the same multiplies, adds and lane order either way.
+ */
+// @ts-ignore: decorator
+@inline
+function scoreKeysOneOrTwo(
+  two: bool, qA: usize, qB: usize, kp: usize, kvStride: usize, n: i32, headDim: i32, scale: f32, softcap: f32, scoresA: usize, scoresB: usize,
+): void {
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const k0 = kp + (<usize>j) * kvStride;
     const k1 = k0 + kvStride;
     const k2 = k1 + kvStride;
     const k3 = k2 + kvStride;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
     for (let d = 0; d < headDim; d += 4) {
-      const qv = v128.load(qRow + ((<usize>d) << 2));
       const ko = ((<usize>d) << 2);
-      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + ko)));
-      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + ko)));
-      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + ko)));
-      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + ko)));
+      const xa = v128.load(qA + ko);
+      let kv = v128.load(k0 + ko);
+      a0 = f32x4.add(a0, f32x4.mul(xa, kv));
+      if (two) b0 = f32x4.add(b0, f32x4.mul(v128.load(qB + ko), kv));
+      kv = v128.load(k1 + ko);
+      a1 = f32x4.add(a1, f32x4.mul(xa, kv));
+      if (two) b1 = f32x4.add(b1, f32x4.mul(v128.load(qB + ko), kv));
+      kv = v128.load(k2 + ko);
+      a2 = f32x4.add(a2, f32x4.mul(xa, kv));
+      if (two) b2 = f32x4.add(b2, f32x4.mul(v128.load(qB + ko), kv));
+      kv = v128.load(k3 + ko);
+      a3 = f32x4.add(a3, f32x4.mul(xa, kv));
+      if (two) b3 = f32x4.add(b3, f32x4.mul(v128.load(qB + ko), kv));
     }
-    v128.store(scores + ((<usize>j) << 2), finishScores(reduce4(a0, a1, a2, a3), scale, softcap));
+    const at = (<usize>j) << 2;
+    v128.store(scoresA + at, finishScores(reduce4(a0, a1, a2, a3), scale, softcap));
+    if (two) v128.store(scoresB + at, finishScores(reduce4(b0, b1, b2, b3), scale, softcap));
   }
   for (; j < n; j++) {
     const kj = kp + (<usize>j) * kvStride;
     let acc = f32x4.splat(0);
+    let accB = f32x4.splat(0);
     for (let d = 0; d < headDim; d += 4) {
-      acc = f32x4.add(acc, f32x4.mul(v128.load(qRow + ((<usize>d) << 2)), v128.load(kj + ((<usize>d) << 2))));
+      const ko = (<usize>d) << 2;
+      const kv = v128.load(kj + ko);
+      acc = f32x4.add(acc, f32x4.mul(v128.load(qA + ko), kv));
+      if (two) accB = f32x4.add(accB, f32x4.mul(v128.load(qB + ko), kv));
     }
-    store<f32>(scores + ((<usize>j) << 2), f32x4.extract_lane(finishScores(f32x4.splat(hsum(acc)), scale, softcap), 0));
+    const at = (<usize>j) << 2;
+    store<f32>(scoresA + at, f32x4.extract_lane(finishScores(f32x4.splat(hsum(acc)), scale, softcap), 0));
+    if (two) store<f32>(scoresB + at, f32x4.extract_lane(finishScores(f32x4.splat(hsum(accB)), scale, softcap), 0));
   }
 }
 

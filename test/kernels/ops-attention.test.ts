@@ -157,6 +157,11 @@ test('attention over head dims that are not a multiple of 8 or 32, GQA group of 
       // f16 accumulator, small heads of a GQA group of 3: one head pair interleaved, one head alone
       { nTokens: 3, pos0: 61, nHeads: 9, nKvHeads: 3, headDim: 16, kvType: 'f16', window: 0, softcap: 0 },
       { nTokens: 1, pos0: 33, nHeads: 6, nKvHeads: 2, headDim: 8, kvType: 'f16', window: 20, softcap: 0 },
+      // f32 cache, GQA group of 3: a head pair scored and accumulated together, one head alone;
+      // key counts with and without a remainder of 4, a 4-dim tail (D = 12), a window, a soft cap
+      { nTokens: 1, pos0: 158, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f32', window: 0, softcap: 0 },
+      { nTokens: 3, pos0: 70, nHeads: 6, nKvHeads: 2, headDim: 80, kvType: 'f32', window: 29, softcap: 0 },
+      { nTokens: 1, pos0: 6, nHeads: 3, nKvHeads: 1, headDim: 12, kvType: 'f32', window: 0, softcap: 3 },
     ] satisfies Case[]) {
       runCase(h, c, 11);
     }
@@ -168,6 +173,8 @@ test('attention output does not depend on how the pool splits the heads (bit-ide
     { nTokens: 1, pos0: 200, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
     { nTokens: 37, pos0: 20, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f16', window: 0, softcap: 0 },
     { nTokens: 5, pos0: 9, nHeads: 4, nKvHeads: 2, headDim: 16, kvType: 'f32', window: 6, softcap: 0 },
+    // f32 cache, heads scored and accumulated in pairs: a thread's range may cut a pair, which must not matter
+    { nTokens: 1, pos0: 130, nHeads: 9, nKvHeads: 3, headDim: 64, kvType: 'f32', window: 0, softcap: 0 },
     // paired f16 accumulators (D < 32): a thread's range may cut a head pair, which must not matter
     { nTokens: 2, pos0: 40, nHeads: 6, nKvHeads: 2, headDim: 8, kvType: 'f16', window: 0, softcap: 0 },
   ];
