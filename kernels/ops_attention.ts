@@ -314,38 +314,39 @@ function attentionRun(
         const lAt = mAt + (<usize>QUERY_TILE << 2);
         const qRow = qSrc + (<usize>t) * tokBytes + (<usize>h) * headBytes;
         const oRow = out + (<usize>t) * tokBytes + (<usize>h) * headBytes;
+        // Heads pair up as (h0, h0 + 1), (h0 + 2, h0 + 3), ...: a pair shares this KV head's keys and
+        // V rows, and the paths below that handle two heads at once do so at the pair's second head
+        // (its own scratch holds its scores; the first head's are unitBytes before).
+        const second = ((h - h0) & 1) == 1;
+        const pairedWithNext = !second && h + 1 < h1;
         if (widen) {
           const blockFrom = (a - j0) >> 3;
           const blockTo = (b - j0) >> 3; // inclusive
           scoreKeysBlocked(qRow, kTile, blockFrom, blockTo - blockFrom + 1, headDim, scale, softcap, scoreBuf);
-        } else if (((h - h0) & 1) == 0) {
-          // f32 cache: heads h and h + 1 score the same keys together (scorePairKeys), head h + 1's
-          // scores going to its own scratch; an odd last head alone
+        } else if (!second) {
+          // f32 cache: a pair scores the same keys together (scorePairKeys) at its first head, the
+          // second head's scores going to its own scratch; an odd last head alone
           const kFirst = kHead + (<usize>a) * cacheStride;
-          if (h + 1 < h1) scorePairKeys(qRow, qRow + headBytes, kFirst, cacheStride, n, headDim, scale, softcap, scores, scores + unitBytes);
+          if (pairedWithNext) scorePairKeys(qRow, qRow + headBytes, kFirst, cacheStride, n, headDim, scale, softcap, scores, scores + unitBytes);
           else scoreKeys(qRow, kFirst, cacheStride, n, headDim, scale, softcap, scores);
         }
         const vFirst = vRows + (<usize>(a - j0)) * vStride;
         if (halfAcc) {
           onlineSoftmaxHalf(scores, rescale, n, mAt, lAt);
-          const second = ((h - h0) & 1) == 1;
-          if (pairHeads && !second && h + 1 < h1) continue; // accumulated together with head h + 1
+          if (pairHeads && pairedWithNext) continue; // accumulated together with head h + 1
           if (pairHeads && second) {
-            // heads h - 1 and h share this V head and these keys: their chains run interleaved
-            const before = (<usize>lead << 2) - unitBytes;
+            // the pair's chains run interleaved
             accumulateValuesHalfPair(
-              oRow - headBytes, oRow, scoreBuf + before, scores, scoreBuf + (<usize>KEY_TILE << 2) + before, rescale,
-              n, vFirst, vStride, headDim,
+              oRow - headBytes, oRow, scores - unitBytes, scores, rescale - unitBytes, rescale, n, vFirst, vStride, headDim,
             );
           } else {
             accumulateValuesHalf(oRow, scores, rescale, n, vFirst, vStride, headDim);
           }
         } else {
           softmaxStep(scores, n, mAt, lAt, oRow, headDim);
-          // Heads h - 1 and h share these V rows: accumulated together (accumulatePair: each V load
-          // feeds both, eight chains instead of four), each head's arithmetic unchanged.
-          const second = ((h - h0) & 1) == 1;
-          if (!second && h + 1 < h1) continue; // accumulated together with head h + 1
+          // a pair accumulates together (accumulatePair: each V load feeds both, eight chains
+          // instead of four), each head's arithmetic unchanged
+          if (pairedWithNext) continue;
           if (second) accumulatePair(oRow - headBytes, oRow, scores - unitBytes, scores, n, vFirst, vStride, headDim);
           else accumulateValues(oRow, scores, n, vFirst, vStride, headDim);
         }
